@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/pipe-ml/pipe/pipeline"
+	"github.com/pipe-ml/pipe/pipeline/cache"
+)
+
+const cacheUsage = `
+Usage: pipe cache du
+       pipe cache gc [--keep-last N] [--all] [--dry-run]
+
+du prints what the cache holds. gc removes cache entries and objects that no
+recorded run refers to (or, with --keep-last, that none of the newest N runs
+refers to; with --all, keeps every entry and removes only what nothing refers
+to), and the laid-out outputs of removed entries. It says what it freed.
+
+Examples:
+  pipe cache du
+  pipe cache gc --dry-run
+  pipe cache gc --keep-last 10
+`
+
+func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var (
+		common   commonFlags
+		keepLast int
+		all      bool
+		dryRun   bool
+	)
+	fs := newFlagSet("cache", cacheUsage, stderr)
+	common.register(fs)
+	fs.IntVar(&keepLast, "keep-last", 0, "gc: keep only what the newest N runs refer to (0: all runs)")
+	fs.BoolVar(&all, "all", false, "gc: keep every entry; remove only unreferenced objects and leftovers")
+	fs.BoolVar(&dryRun, "dry-run", false, "gc: say what would be freed, remove nothing")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) != 1 {
+		return usagef("cache takes du or gc")
+	}
+	c, err := common.openCache(common.logger(stderr))
+	if err != nil {
+		return err
+	}
+	switch pos[0] {
+	case "du":
+		return cacheDU(c, stdout)
+	case "gc":
+		return cacheGC(c, keepLast, all, dryRun, stdout)
+	}
+	return usagef("cache %s: want du or gc", pos[0])
+}
+
+func cacheDU(c *cache.Cache, w io.Writer) error {
+	u, err := c.Usage()
+	if err != nil {
+		return err
+	}
+	outBytes, outDirs := dirUsage(filepath.Join(c.Dir(), "out"))
+	workBytes, workDirs := dirUsage(filepath.Join(c.Dir(), "work"))
+	fmt.Fprintf(w, "cache      %s\n", c.Dir())
+	fmt.Fprintf(w, "objects    %d, %s on disk (%s uncompressed)\n", u.Objects, bytesStr(u.ObjectBytes), bytesStr(u.RawBytes))
+	fmt.Fprintf(w, "entries    %d\n", u.Entries)
+	fmt.Fprintf(w, "runs       %d\n", u.Runs)
+	fmt.Fprintf(w, "outputs    %d laid out, %s\n", outDirs, bytesStr(outBytes))
+	fmt.Fprintf(w, "work       %d unfinished stages (checkpoints), %s\n", workDirs, bytesStr(workBytes))
+	if u.Temp > 0 {
+		fmt.Fprintf(w, "leftovers  %d temporary files, %s (gc removes those older than an hour)\n", u.Temp, bytesStr(u.TempBytes))
+	}
+	return nil
+}
+
+func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error {
+	opt := cache.GCOptions{Keep: map[cache.ID]bool{}, KeepAll: all, DryRun: dryRun}
+	runs, err := c.Runs()
+	if err != nil {
+		return err
+	}
+	for i, info := range runs {
+		if keepLast > 0 && i >= keepLast {
+			break
+		}
+		_, rec, err := pipeline.LoadRecord(c, info.ID.String())
+		if err != nil {
+			// A record we cannot read could refer to anything: stop
+			// rather than free what a run may need.
+			return fmt.Errorf("run %s: %w; remove it or fix it before gc", info.ID.Short(), err)
+		}
+		for _, s := range rec.Stages {
+			opt.Keep[s.Key] = true
+		}
+	}
+	res, err := c.GC(opt)
+	if err != nil {
+		return err
+	}
+	outFreed, outRemoved, err := removeOrphanOutputs(c, dryRun)
+	if err != nil {
+		return err
+	}
+	verb := "freed"
+	if dryRun {
+		verb = "would free"
+	}
+	fmt.Fprintf(w, "%s %s: %d entries, %d objects, %d temporary files, %d laid-out outputs (%s)\n",
+		verb, bytesStr(res.BytesFreed+outFreed), res.EntriesRemoved, res.ObjectsRemoved, res.TempRemoved,
+		outRemoved, bytesStr(outFreed))
+	kept := len(runs)
+	if keepLast > 0 {
+		kept = min(keepLast, len(runs))
+	}
+	fmt.Fprintf(w, "kept %d entries and %d objects (%s), referred to by %d runs\n",
+		res.EntriesKept, res.ObjectsKept, bytesStr(res.BytesKept), kept)
+	if res.Busy {
+		fmt.Fprintln(w, "another pipe is using the cache: what changed in the last hour was kept")
+	}
+	return nil
+}
+
+// removeOrphanOutputs removes laid-out output directories whose entry is
+// gone: they can be laid out again only by recomputing.
+func removeOrphanOutputs(c *cache.Cache, dryRun bool) (int64, int, error) {
+	dir := filepath.Join(c.Dir(), "out")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	var freed int64
+	removed := 0
+	for _, e := range ents {
+		key, err := cache.ParseID(e.Name())
+		if err != nil {
+			continue
+		}
+		if _, err := c.Get(key); !errors.Is(err, cache.ErrNotFound) {
+			continue
+		}
+		n, _ := dirUsage(filepath.Join(dir, e.Name()))
+		freed += n
+		removed++
+		if !dryRun {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return freed, removed, err
+			}
+		}
+	}
+	return freed, removed, nil
+}
+
+// dirUsage adds up the sizes of the files under dir and counts its
+// immediate subdirectories.
+func dirUsage(dir string) (int64, int) {
+	var total int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			total += fi.Size()
+		}
+		return nil
+	})
+	ents, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range ents {
+		if e.IsDir() {
+			n++
+		}
+	}
+	return total, n
+}
+
+func bytesStr(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
