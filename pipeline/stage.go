@@ -55,16 +55,16 @@ type Input struct {
 
 // RunContext is what a running stage gets besides its context.
 type RunContext struct {
-	Name    string // the stage's name in the experiment
-	Kind    string
-	Params  Values
-	Inputs  map[string]*Artifact // by slot name; optional slots may be absent
-	Out     string               // every file written here becomes an output
-	Work    string               // kept across failed attempts of the same key (checkpoints)
-	Seed    int64
-	Device  string // "auto", "cpu" or "cuda"
-	Threads int    // compute threads this stage may use
-	Log     *slog.Logger
+	Name     string // the stage's name in the experiment
+	Kind     string
+	Params   Values
+	Inputs   map[string]*Artifact // by slot name; optional slots may be absent
+	Out      string               // every file written here becomes an output
+	Work     string               // kept across failed attempts of the same key (checkpoints)
+	Seed     int64
+	Device   string // "auto", "cpu" or "cuda"
+	Threads  int    // compute threads this stage may use
+	Log      *slog.Logger
 	Progress *Progress
 
 	mu      sync.Mutex

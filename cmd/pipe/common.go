@@ -135,4 +135,3 @@ func debugHash(stderr io.Writer) io.Writer {
 	}
 	return nil
 }
-
