@@ -69,7 +69,7 @@ func ParseOverride(s string) (Override, error) {
 // Resolve checks a loaded spec against the registered stage kinds and builds
 // its graph. Every problem is reported at once, sorted, like Load's.
 func Resolve(s *Spec, overrides []Override) (*Graph, error) {
-	p := &problems{file: s.File}
+	p := &problems{file: s.File, errs: slices.Clone(s.problems)}
 	params := map[string]*yaml.Node{}
 	for _, d := range s.Params {
 		params[d.Name] = d.Value
@@ -169,7 +169,10 @@ func decodeWith(st *StageSpec, sc Schema, params map[string]*yaml.Node, p *probl
 	vals := Values{}
 	for _, prm := range sc.Params {
 		n, ok := given[prm.Name]
-		if !ok || n == nil {
+		if ok && n == nil {
+			continue // a reference that did not resolve, reported already
+		}
+		if !ok {
 			if prm.Required {
 				p.addAt(st.Pos, join(path, prm.Name), "missing: %s needs it (%s)", st.Uses, prm.Type)
 			} else if prm.Default != nil {
@@ -289,12 +292,12 @@ func connect(st *StageSpec, byName map[string]*Node, p *problems) {
 			p.addAt(ref.Pos, join(path, slot), "%s has no input %q (it takes %s)", st.Uses, slot, slotNames(slots))
 			continue
 		}
+		filled[slot] = true
 		from, ok := byName[ref.Stage]
 		if !ok {
 			p.addAt(ref.Pos, join(path, slot), "unknown stage %q%s", ref.Stage, suggest(ref.Stage, stageNames...))
 			continue
 		}
-		filled[slot] = true
 		n.Inputs = append(n.Inputs, Edge{Slot: slot, From: from})
 	}
 	for _, s := range slots {

@@ -23,6 +23,10 @@ type Spec struct {
 	Sweep       *Sweep
 	Stages      []*StageSpec // in file order
 	Source      []byte       // the file's bytes, for run records
+
+	// problems found while parsing; Resolve reports them with its own so
+	// that one pass shows everything.
+	problems []*SpecError
 }
 
 // ParamDef is one entry of `params:`.
@@ -74,7 +78,9 @@ var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 // Load reads and parses an experiment file. It reports every structural
 // problem at once (unknown keys, wrong types, duplicate names) as a sorted
 // list of *SpecError gathered in a *multierror.Error. It does not check
-// stage kinds or their parameters: Resolve does.
+// stage kinds or their parameters: Resolve does. Unless the file is not
+// YAML at all, Load returns the spec alongside its problems, so Resolve can
+// add its own and show everything in one pass.
 func Load(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -125,8 +131,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		case "stages":
 			s.Stages = parseStages(v, p)
 		default:
-			p.add(kv[0], k, "unknown key%s (want name, description, seed, params, sweep, stages)",
-				suggest(k, "name", "description", "seed", "params", "sweep", "stages"))
+			p.add(kv[0], k, "%s", unknownKey(k, "name", "description", "seed", "params", "sweep", "stages"))
 		}
 	}
 	if s.Name == "" {
@@ -137,10 +142,8 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if findKey(root, "stages") == nil {
 		p.add(root, "stages", "missing: an experiment needs at least one stage")
 	}
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.problems = p.errs
+	return s, p.err()
 }
 
 // yamlSyntaxError turns yaml.v3's "yaml: line N: msg" into our form.
@@ -243,8 +246,7 @@ func parseSweep(n *yaml.Node, p *problems) *Sweep {
 		case "zip":
 			axes = &sw.Zip
 		default:
-			p.add(kv[0], join("sweep", kv[0].Value), "unknown key%s (want grid or zip)",
-				suggest(kv[0].Value, "grid", "zip"))
+			p.add(kv[0], join("sweep", kv[0].Value), "%s", unknownKey(kv[0].Value, "grid", "zip"))
 			continue
 		}
 		path := join("sweep", kv[0].Value)
@@ -322,8 +324,7 @@ func parseStages(n *yaml.Node, p *problems) []*StageSpec {
 					p.add(v, fpath, "%q is not a device (want auto, cpu or cuda)", st.Device)
 				}
 			default:
-				p.add(f[0], fpath, "unknown key%s (want uses, inputs, with, device)",
-					suggest(k, "uses", "inputs", "with", "device"))
+				p.add(f[0], fpath, "%s", unknownKey(k, "uses", "inputs", "with", "device"))
 			}
 		}
 		if st.Uses == "" && kv[1].Kind == yaml.MappingNode && findKey(kv[1], "uses") == nil {

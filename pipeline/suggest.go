@@ -1,6 +1,9 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // suggest returns ` (did you mean "x"?)` for the closest of the candidates
 // within two edits of s, or "" when none is close. Typos in keys are the most
@@ -36,4 +39,13 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// unknownKey says a key is not allowed, with the likely fix or the list of
+// keys that are.
+func unknownKey(key string, known ...string) string {
+	if s := suggest(key, known...); s != "" {
+		return "unknown key" + s
+	}
+	return "unknown key (known: " + strings.Join(known, ", ") + ")"
 }

@@ -103,7 +103,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // loadGraph loads, checks and resolves an experiment with overrides.
 func loadGraph(path string, params []string) (*pipeline.Graph, error) {
 	spec, err := pipeline.Load(path)
-	if err != nil {
+	if spec == nil {
 		if len(pipeline.SpecErrors(err)) == 0 {
 			return nil, fmt.Errorf("%w: %v", errInvalid, err)
 		}

@@ -1,0 +1,198 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pipe-ml/pipe/pipeline/cache"
+)
+
+func mustGraph(t testing.TB, src string, overrides ...string) *Graph {
+	t.Helper()
+	s, err := Parse(t.TempDir()+"/exp.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ovs []Override
+	for _, o := range overrides {
+		ov, err := ParseOverride(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ovs = append(ovs, ov)
+	}
+	g, err := Resolve(s, ovs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func openCache(t testing.TB) *cache.Cache {
+	t.Helper()
+	c, err := cache.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func keysOf(t *testing.T, g *Graph) map[string]cache.ID {
+	t.Helper()
+	plan, err := Plan(g, openCache(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]cache.ID{}
+	for _, p := range plan {
+		out[p.Name] = p.Key
+	}
+	return out
+}
+
+// Numbers are keyed by value, not by spelling; defaults key like the same
+// value written out.
+func TestKeyCanonical(t *testing.T) {
+	const tmpl = "name: k\nstages:\n  a: {uses: test/gen, with: {value: %s%s}}\n"
+	base := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "0.0002", "")))["a"]
+	for _, spelling := range []string{"2e-4", "2.0e-4", "0.00020", "2E-4"} {
+		if got := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, spelling, "")))["a"]; got != base {
+			t.Errorf("key with value %s = %s, want %s (as 0.0002)", spelling, got.Short(), base.Short())
+		}
+	}
+	if got := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "0.0002", ", n: 3")))["a"]; got != base {
+		t.Errorf("key with n: 3 written out differs from the default n")
+	}
+	for _, extra := range []string{", n: 4", ", mode: b", ", tags: [x]"} {
+		if got := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "0.0002", extra)))["a"]; got == base {
+			t.Errorf("key with%s equals the key without", extra)
+		}
+	}
+	// A parameter override on the command line keys like the same value in the file.
+	g := mustGraph(t, "name: k\nparams: {v: 1}\nstages:\n  a: {uses: test/gen, with: {value: \"${v}\"}}\n", "v=2e-4")
+	if got := keysOf(t, g)["a"]; got != base {
+		t.Errorf("key with -p v=2e-4 = %s, want %s", got.Short(), base.Short())
+	}
+}
+
+const chain = `
+name: chain
+seed: 3
+stages:
+  a: {uses: test/gen, with: {value: 1}}
+  b: {uses: test/gen, with: {value: 2}}
+  s: {uses: test/sum, inputs: [a, b]}
+  bad: {uses: test/fail, inputs: [a]}
+  after: {uses: test/sum, inputs: [bad]}
+`
+
+func TestRunTwice(t *testing.T) {
+	c := openCache(t)
+	g := mustGraph(t, strings.Replace(chain, "  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n", "", 1))
+	x := NewExecutor(c, 2, nil)
+	res, err := x.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Cached {
+			t.Errorf("first run: stage %s cached, want run", r.Name)
+		}
+	}
+	if s := res[2]; s.Metrics["value"] != 3 {
+		t.Errorf("s computed %v, want 3", s.Metrics["value"])
+	}
+	res2, err := NewExecutor(c, 2, nil).Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res2 {
+		if !r.Cached {
+			t.Errorf("second run: stage %s ran, want cached", r.Name)
+		}
+		if r.Key != res[i].Key || r.OutputID != res[i].OutputID {
+			t.Errorf("second run: stage %s key/output changed", r.Name)
+		}
+	}
+}
+
+// A failing stage stops its dependents; independent stages finish and are
+// cached; the error names the stage and its kind.
+func TestRunFailure(t *testing.T) {
+	c := openCache(t)
+	res, err := NewExecutor(c, 2, nil).Run(context.Background(), mustGraph(t, chain))
+	if err == nil {
+		t.Fatal("Run = nil error, want the failure of bad")
+	}
+	var se *StageError
+	if !errors.As(err, &se) || se.Stage != "bad" {
+		t.Fatalf("Run error = %v, want a StageError for bad", err)
+	}
+	if want := `stage "bad" (test/fail): deliberate failure`; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	byName := map[string]*StageResult{}
+	for _, r := range res {
+		byName[r.Name] = r
+	}
+	if !byName["after"].Skipped {
+		t.Errorf("after: not skipped, want skipped (its input failed)")
+	}
+	for _, n := range []string{"a", "b", "s"} {
+		if r := byName[n]; r.Err != nil || r.Skipped || r.Dir == "" {
+			t.Errorf("%s: err %v skipped %v, want completed", n, r.Err, r.Skipped)
+		}
+		if _, err := c.Get(byName[n].Key); err != nil {
+			t.Errorf("%s: not in cache after the run: %v", n, err)
+		}
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := NewExecutor(openCache(t), 1, nil).Run(ctx, mustGraph(t, chain))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// A sweep's graphs run together share the stages whose keys are equal.
+func TestRunShared(t *testing.T) {
+	src := "name: sh\nparams: {v: 1}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n" +
+		"  b: {uses: test/gen, with: {value: \"${v}\"}}\n  s: {uses: test/sum, inputs: [a, b]}\n"
+	x := NewExecutor(openCache(t), 2, nil)
+	var all [][]*StageResult
+	done := make(chan []*StageResult)
+	for _, v := range []string{"v=1", "v=2", "v=3"} {
+		g := mustGraph(t, src, v)
+		go func() {
+			res, err := x.Run(context.Background(), g)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+	}
+	for range 3 {
+		all = append(all, <-done)
+	}
+	ran, shared := 0, 0
+	for _, res := range all {
+		for _, r := range res {
+			switch {
+			case r.Shared:
+				shared++
+			case !r.Cached:
+				ran++
+			}
+		}
+	}
+	// a runs once and is shared twice; b and s run once per point.
+	if ran != 7 || shared != 2 {
+		t.Errorf("ran %d stages, shared %d; want 7 and 2", ran, shared)
+	}
+}
