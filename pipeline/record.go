@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -116,7 +117,13 @@ func Version() string {
 
 // NewRecord assembles the record of a finished run of g.
 func NewRecord(g *Graph, overrides []string, results []*StageResult, started time.Time, env Env) *Record {
-	rec := &Record{Format: RecordFormat, Experiment: g.Spec.Name, SpecFile: g.Spec.File,
+	// The absolute path, so that reproduce finds relative inputs from any
+	// working directory.
+	specFile, err := filepath.Abs(g.Spec.File)
+	if err != nil {
+		specFile = g.Spec.File
+	}
+	rec := &Record{Format: RecordFormat, Experiment: g.Spec.Name, SpecFile: specFile,
 		Spec: string(g.Spec.Source), Overrides: overrides, Params: g.Params, Seed: g.Spec.Seed,
 		Started: started.UTC(), Seconds: time.Since(started).Seconds(), Env: env}
 	for i, n := range g.Nodes {
