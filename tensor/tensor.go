@@ -1,10 +1,21 @@
 // Package tensor holds dense, row-major, little-endian arrays and reads and
-// writes them in the file formats pipe meets at its edges: safetensors,
-// NumPy's .npy and MNIST's IDX.
+// writes them in the file formats pipe meets at its edges: safetensors
+// (weights, exchanged with Python), NumPy's .npy (fixtures and reference
+// values), MNIST's IDX (data sets, gzipped or not), and PNG grids of
+// sample images.
+//
+// Readers validate everything a file declares before trusting it, refuse
+// what they cannot represent with an error naming the problem (a
+// *FormatError), and never allocate more than the input really holds, so a
+// corrupt or hostile header costs an error, not the machine's memory.
+// Narrow element types some files use (F16, BF16, bool, 8- and 16-bit
+// integers, U32) are widened losslessly into the five types held here.
 //
 // It does no arithmetic beyond conversions: numerical work belongs to the
 // domain packages (augment, audio, metrics) and to libtorch. It knows nothing
-// of the cache, YAML or the command line.
+// of the cache, YAML or the command line. Not supported: memory-mapped or
+// zero-copy loading, sharded checkpoints (model.safetensors.index.json),
+// .npz archives and pickled arrays.
 package tensor
 
 import (
