@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/pipe-ml/pipe/pipeline"
 	"github.com/pipe-ml/pipe/pipeline/cache"
@@ -66,6 +68,9 @@ func cacheDU(c *cache.Cache, w io.Writer) error {
 	}
 	outBytes, outDirs := dirUsage(filepath.Join(c.Dir(), "out"))
 	workBytes, workDirs := dirUsage(filepath.Join(c.Dir(), "work"))
+	outTemps, outTempBytes := tempDirs(filepath.Join(c.Dir(), "out"))
+	u.Temp += outTemps
+	u.TempBytes += outTempBytes
 	fmt.Fprintf(w, "cache      %s\n", c.Dir())
 	fmt.Fprintf(w, "objects    %d, %s on disk (%s uncompressed)\n", u.Objects, bytesStr(u.ObjectBytes), bytesStr(u.RawBytes))
 	fmt.Fprintf(w, "entries    %d\n", u.Entries)
@@ -102,10 +107,11 @@ func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error 
 	if err != nil {
 		return err
 	}
-	outFreed, outRemoved, err := removeOrphanOutputs(c, dryRun)
+	outFreed, outRemoved, tempRemoved, err := removeOrphanOutputs(c, res.Busy, dryRun)
 	if err != nil {
 		return err
 	}
+	res.TempRemoved += tempRemoved
 	verb := "freed"
 	if dryRun {
 		verb = "would free"
@@ -126,19 +132,35 @@ func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error 
 }
 
 // removeOrphanOutputs removes laid-out output directories whose entry is
-// gone: they can be laid out again only by recomputing.
-func removeOrphanOutputs(c *cache.Cache, dryRun bool) (int64, int, error) {
+// gone: they can be laid out again only by recomputing. It also removes
+// the temporary directories (".tmp-*") of stages or copies killed
+// mid-way, once they are an hour old and no other pipe holds the cache
+// (busy): a running stage writes into one. Those count as temps.
+func removeOrphanOutputs(c *cache.Cache, busy, dryRun bool) (freed int64, removed, temps int, err error) {
 	dir := filepath.Join(c.Dir(), "out")
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, 0, nil
+		return 0, 0, 0, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	var freed int64
-	removed := 0
 	for _, e := range ents {
+		if isTempName(e.Name()) {
+			fi, err := e.Info()
+			if busy || err != nil || time.Since(fi.ModTime()) < time.Hour {
+				continue
+			}
+			n, _ := dirUsage(filepath.Join(dir, e.Name()))
+			freed += n
+			temps++
+			if !dryRun {
+				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+					return freed, removed, temps, err
+				}
+			}
+			continue
+		}
 		key, err := cache.ParseID(e.Name())
 		if err != nil {
 			continue
@@ -151,18 +173,25 @@ func removeOrphanOutputs(c *cache.Cache, dryRun bool) (int64, int, error) {
 		removed++
 		if !dryRun {
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return freed, removed, err
+				return freed, removed, temps, err
 			}
 		}
 	}
-	return freed, removed, nil
+	return freed, removed, temps, nil
 }
 
+// isTempName reports whether a name under out/ is a temporary directory:
+// a stage's outputs being written, or a copy being laid out.
+func isTempName(name string) bool { return strings.HasPrefix(name, ".tmp-") }
+
 // dirUsage adds up the sizes of the files under dir and counts its
-// immediate subdirectories.
+// immediate subdirectories, leaving out temporary ones (see tempDirs).
 func dirUsage(dir string) (int64, int) {
 	var total int64
-	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+	filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && fi.IsDir() && path != dir && isTempName(fi.Name()) {
+			return filepath.SkipDir
+		}
 		if err == nil && fi.Mode().IsRegular() {
 			total += fi.Size()
 		}
@@ -171,11 +200,26 @@ func dirUsage(dir string) (int64, int) {
 	ents, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range ents {
-		if e.IsDir() {
+		if e.IsDir() && !isTempName(e.Name()) {
 			n++
 		}
 	}
 	return total, n
+}
+
+// tempDirs counts the temporary directories directly under dir and adds
+// up their sizes.
+func tempDirs(dir string) (int, int64) {
+	ents, _ := os.ReadDir(dir)
+	n, total := 0, int64(0)
+	for _, e := range ents {
+		if e.IsDir() && isTempName(e.Name()) {
+			b, _ := dirUsage(filepath.Join(dir, e.Name()))
+			n++
+			total += b
+		}
+	}
+	return n, total
 }
 
 func bytesStr(n int64) string {

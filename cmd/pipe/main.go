@@ -14,6 +14,7 @@ import (
 
 	"github.com/pipe-ml/pipe/pipeline"
 	_ "github.com/pipe-ml/pipe/stages"
+	_ "github.com/pipe-ml/pipe/stages/neural"
 )
 
 // Exit codes, documented in `pipe help`.
@@ -84,6 +85,9 @@ func init() {
 		{"plan", "show what run would do, without running", runPlan},
 		{"validate", "check experiment files; every problem, positioned", runValidate},
 		{"graph", "print an experiment's graph as dot or mermaid", runGraph},
+		{"sweep", "run every point of a parameter sweep", runSweep},
+		{"compare", "compare runs in a table: differing params and metrics", runCompare},
+		{"reproduce", "rerun a recorded run without the cache; report what matched", runReproduce},
 		{"runs", "list recorded runs, newest first", runRuns},
 		{"show", "print one recorded run", runShow},
 		{"cache", "cache du: what the cache holds; cache gc: free what no run needs", runCache},

@@ -139,10 +139,17 @@ func printRunJSON(w io.Writer, runID cache.ID, results []*pipeline.StageResult) 
 	out := struct {
 		RunID  string      `json:"run_id,omitempty"`
 		Stages []stageJSON `json:"stages"`
-	}{Stages: []stageJSON{}}
+	}{Stages: stagesJSON(results)}
 	if !runID.IsZero() {
 		out.RunID = runID.String()
 	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func stagesJSON(results []*pipeline.StageResult) []stageJSON {
+	out := []stageJSON{}
 	for _, r := range results {
 		s := stageJSON{Name: r.Name, Kind: r.Kind, Cached: r.Cached, Shared: r.Shared,
 			Metrics: r.Metrics, Dir: r.Dir, Status: status(r)}
@@ -160,11 +167,9 @@ func printRunJSON(w io.Writer, runID cache.ID, results []*pipeline.StageResult) 
 		if r.Err != nil {
 			s.Error = r.Err.Error()
 		}
-		out.Stages = append(out.Stages, s)
+		out = append(out, s)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
