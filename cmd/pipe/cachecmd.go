@@ -123,8 +123,9 @@ func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error 
 	if keepLast > 0 {
 		kept = min(keepLast, len(runs))
 	}
-	fmt.Fprintf(w, "kept %d entries and %d objects (%s), referred to by %d runs\n",
-		res.EntriesKept, res.ObjectsKept, bytesStr(res.BytesKept), kept)
+	fmt.Fprintf(w, "kept %s and %s (%s), referred to by %s\n",
+		plural(res.EntriesKept, "entry", "entries"), plural(res.ObjectsKept, "object", "objects"),
+		bytesStr(res.BytesKept), plural(kept, "run", "runs"))
 	if res.Busy {
 		fmt.Fprintln(w, "another pipe is using the cache: what changed in the last hour was kept")
 	}
@@ -233,4 +234,12 @@ func bytesStr(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// plural writes a count with its noun: "1 run", "3 runs".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

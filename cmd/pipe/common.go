@@ -59,11 +59,15 @@ func (c *commonFlags) openCache(log *slog.Logger) (*cache.Cache, error) {
 // newFlagSet makes a command's flag set; usage text goes to stderr.
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package would print a parse error itself, and then pipe
+	// again: it is reported once, by exitCode, after the usage.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, strings.TrimLeft(usage, "\n"))
 		fmt.Fprintln(stderr, "\nOptions:")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -105,7 +109,7 @@ func loadGraph(path string, params []string) (*pipeline.Graph, error) {
 	spec, err := pipeline.Load(path)
 	if spec == nil {
 		if len(pipeline.SpecErrors(err)) == 0 {
-			return nil, fmt.Errorf("%w: %v", errInvalid, err)
+			return nil, invalid(err)
 		}
 		return nil, err
 	}

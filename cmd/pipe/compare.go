@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -90,7 +89,7 @@ func selectRuns(c *cache.Cache, ids []string, sweep string) ([]loadedRun, error)
 	for _, p := range ids {
 		id, rec, err := pipeline.LoadRecord(c, p)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errInvalid, err)
+			return nil, invalid(err)
 		}
 		out = append(out, loadedRun{id, rec})
 	}
@@ -116,9 +115,9 @@ func selectRuns(c *cache.Cache, ids []string, sweep string) ([]loadedRun, error)
 	}
 	if len(all) == 0 {
 		if sweep == "last" {
-			return nil, fmt.Errorf("%w: no sweep has been recorded in %s", errInvalid, c.Dir())
+			return nil, invalidf("no sweep has been recorded in %s", c.Dir())
 		}
-		return nil, fmt.Errorf("%w: no runs of sweep %q in %s", errInvalid, sweep, c.Dir())
+		return nil, invalidf("no runs of sweep %q in %s", sweep, c.Dir())
 	}
 	// A point run twice keeps its newest run.
 	slices.SortStableFunc(all, func(a, b loadedRun) int { return a.rec.Sweep.Index - b.rec.Sweep.Index })
@@ -154,7 +153,7 @@ type comparisonRow struct {
 
 func buildComparison(runs []loadedRun, only, sortBy string) (*comparison, error) {
 	if len(runs) == 0 {
-		return nil, fmt.Errorf("%w: no runs to compare", errInvalid)
+		return nil, invalidf("no runs to compare")
 	}
 	t := &comparison{}
 

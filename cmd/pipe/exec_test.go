@@ -97,14 +97,14 @@ func TestExitCodes(t *testing.T) {
 		{"invalid-spec", []string{"run", "testdata/validate/stages.yaml"}, exitUsage,
 			`testdata/validate/stages.yaml:9:11: stages.data.uses: unknown stage kind "dataset/idz" (did you mean "dataset/idx"?)`},
 		{"missing-spec", []string{"plan", "testdata/nonexistent.yaml"}, exitUsage,
-			"pipe: invalid: read experiment: open testdata/nonexistent.yaml: no such file or directory"},
+			"pipe: read experiment: open testdata/nonexistent.yaml: no such file or directory"},
 		{"unknown-flag", []string{"run", "--bogus", "testdata/run/fashion.yaml"}, exitUsage,
 			"pipe: flag provided but not defined: -bogus"},
 		{"unknown-force", []string{"run", "testdata/run/fashion.yaml", "--force", "nrom"}, exitUsage,
 			"pipe: --force nrom: no such stage in testdata/run/fashion.yaml"},
 		{"unknown-param", []string{"run", "testdata/run/fashion.yaml", "-p", "m=3"}, exitUsage,
 			`command line: params.m: no such parameter in testdata/run/fashion.yaml (did you mean "n"?)`},
-		{"bad-run-id", []string{"show", "zz"}, exitUsage, `pipe: invalid: run "zz": not a hex run id or prefix`},
+		{"bad-run-id", []string{"show", "zz"}, exitUsage, `pipe: run "zz": not a hex run id or prefix`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,7 +59,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "pipe: %v\n", err)
-	if errors.Is(err, errInvalid) {
+	var ie *inputError
+	if errors.As(err, &ie) {
 		return exitUsage
 	}
 	return exitFailed
@@ -68,8 +69,19 @@ func exitCode(err error, stderr io.Writer) int {
 // errSilent marks a failure already reported in full.
 var errSilent = errors.New("failed")
 
-// errInvalid marks bad input that is not a spec error (a bad run ID, say).
-var errInvalid = errors.New("invalid")
+// inputError is bad input that is not a spec error (an unknown run ID, an
+// unreadable experiment file): exit 2, like a usage error, but without the
+// pointer to the help.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+func invalid(err error) error { return &inputError{err} }
+
+func invalidf(format string, args ...any) error {
+	return &inputError{fmt.Errorf(format, args...)}
+}
 
 type command struct {
 	name    string

@@ -53,7 +53,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	id, rec, err := pipeline.LoadRecord(c, pos[0])
 	if err != nil {
-		return fmt.Errorf("%w: %v", errInvalid, err)
+		return invalid(err)
 	}
 	g, err := recordGraph(rec)
 	if err != nil {

@@ -46,7 +46,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	id, rec, err := pipeline.LoadRecord(c, pos[0])
 	if err != nil {
-		return fmt.Errorf("%w: %v", errInvalid, err)
+		return invalid(err)
 	}
 	if jsonOut {
 		enc := json.NewEncoder(stdout)

@@ -58,7 +58,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	spec, err := pipeline.Load(pos[0])
 	if err != nil {
 		if len(pipeline.SpecErrors(err)) == 0 {
-			return fmt.Errorf("%w: %v", errInvalid, err)
+			return invalid(err)
 		}
 		return err
 	}

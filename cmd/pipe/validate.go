@@ -45,7 +45,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "%s: ok\n", path)
 	}
 	if bad > 0 {
-		return fmt.Errorf("%w: %d of %d experiment files have problems", errInvalid, bad, len(pos))
+		return invalidf("%d of %d experiment files have problems", bad, len(pos))
 	}
 	return nil
 }
