@@ -168,7 +168,9 @@ func (x *Executor) stage(ctx context.Context, g *Graph, n *Node, baseDir string,
 		}
 		r.Err = &StageError{Stage: n.Name, Kind: r.Kind, Err: err}
 	}
-	r.Seed = DeriveSeed(g.Spec.Seed, n.Name)
+	if !n.Stage.Schema().Unseeded {
+		r.Seed = DeriveSeed(g.Spec.Seed, n.Name)
+	}
 	key, params, err := StageKey(n, r.Seed, ids, baseDir, x.Cache, x.DebugHash)
 	if err != nil {
 		fail(err)

@@ -78,6 +78,24 @@ func TestKeyCanonical(t *testing.T) {
 	}
 }
 
+// TestKeySeed: a seeded stage's key follows the experiment's seed and the
+// stage's name; an Unseeded one's does not, so experiments share it.
+func TestKeySeed(t *testing.T) {
+	const tmpl = "name: %s\nseed: %d\nstages:\n  %s: {uses: %s, with: {value: 1}}\n"
+	for _, tc := range []struct {
+		kind  string
+		share bool
+	}{{"test/gen", false}, {"test/fixed", true}} {
+		base := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "x", 1, "a", tc.kind)))["a"]
+		other := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "y", 2, "a", tc.kind)))["a"]
+		renamed := keysOf(t, mustGraph(t, fmt.Sprintf(tmpl, "x", 1, "b", tc.kind)))["b"]
+		if (base == other) != tc.share || (base == renamed) != tc.share {
+			t.Errorf("%s: keys %s (seed 1), %s (seed 2), %s (renamed); want them equal: %v",
+				tc.kind, base.Short(), other.Short(), renamed.Short(), tc.share)
+		}
+	}
+}
+
 const chain = `
 name: chain
 seed: 3

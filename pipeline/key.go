@@ -60,7 +60,8 @@ func (b *keyBuilder) sum() cache.ID {
 
 // StageKey computes the key of node n: its kind and version, its canonical
 // parameters (external files by content), the output IDs of its inputs and
-// its derived seed. inputs maps each input stage's name to its output ID.
+// its derived seed (none for an Unseeded kind). inputs maps each input
+// stage's name to its output ID.
 func StageKey(n *Node, seed int64, inputs map[string]cache.ID, baseDir string,
 	h Hasher, debug io.Writer) (cache.ID, Values, error) {
 	b := &keyBuilder{debug: debug, stage: n.Name}
@@ -113,7 +114,11 @@ func StageKey(n *Node, seed int64, inputs map[string]cache.ID, baseDir string,
 		}
 		b.field("input "+e.Slot, id.String())
 	}
-	b.field("seed", strconv.FormatInt(seed, 10))
+	if n.Stage.Schema().Unseeded {
+		b.field("seed", "none")
+	} else {
+		b.field("seed", strconv.FormatInt(seed, 10))
+	}
 	return b.sum(), resolved, nil
 }
 

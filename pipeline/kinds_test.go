@@ -13,6 +13,17 @@ func init() {
 	Register(genKind{})
 	Register(sumKind{})
 	Register(failKind{})
+	Register(fixedKind{})
+}
+
+// fixedKind is genKind declared Unseeded.
+type fixedKind struct{ genKind }
+
+func (fixedKind) Kind() string { return "test/fixed" }
+func (fixedKind) Schema() Schema {
+	s := genKind{}.Schema()
+	s.Unseeded = true
+	return s
 }
 
 // genKind writes its value to value.txt.

@@ -43,6 +43,12 @@ type Schema struct {
 	Doc    string
 	Params []Param
 	Inputs []Input
+
+	// Unseeded says the stage draws no random numbers. Its seed then stays
+	// out of its key (and RunContext.Seed is 0), so the same inputs and
+	// parameters hit the same cache entry from any experiment: loading a
+	// dataset in two experiments is done once.
+	Unseeded bool
 }
 
 // Input is a named input slot. An experiment fills slots positionally

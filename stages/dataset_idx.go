@@ -27,6 +27,7 @@ func (datasetIDX) Schema() pipeline.Schema {
 			{Name: "limit", Type: pipeline.Int, Default: int64(0), Min: pipeline.AtLeast(0),
 				Doc: "keep the first N images; 0 keeps all"},
 		},
+		Unseeded: true,
 	}
 }
 

@@ -26,6 +26,7 @@ func (datasetTensors) Schema() pipeline.Schema {
 		Params: []pipeline.Param{
 			{Name: "files", Type: pipeline.Paths, Required: true},
 		},
+		Unseeded: true,
 	}
 }
 

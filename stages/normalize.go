@@ -33,7 +33,8 @@ func (normalize) Schema() pipeline.Schema {
 			{Name: "mean", Type: pipeline.Floats, Default: []float64{0.5}},
 			{Name: "std", Type: pipeline.Floats, Default: []float64{0.5}, Check: positive},
 		},
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset"}},
+		Inputs:   []pipeline.Input{{Name: "data", Doc: "an image dataset"}},
+		Unseeded: true,
 	}
 }
 

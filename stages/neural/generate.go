@@ -116,6 +116,7 @@ func (evalRecon) Schema() pipeline.Schema {
 			{Name: "model", Doc: "a train/vae stage"},
 			{Name: "data", Doc: "an image dataset, e.g. the test set"},
 		},
+		Unseeded: true,
 	}
 }
 
