@@ -38,6 +38,10 @@ type Training struct {
 
 	// Progress, when set, is called after every step.
 	Progress func(done, total int) `json:"-"`
+
+	// Epoch, when set, is called as each epoch ends with its number
+	// (from 1) and the mean of each loss over it, by name.
+	Epoch func(epoch int, names []string, means []float64) `json:"-"`
 }
 
 func (t *Training) check(n int, defaultBeta1 float64) error {
@@ -177,7 +181,11 @@ func (l *loop) run(ctx context.Context, step func(a *arena, batch *ts.Tensor, i 
 
 		l.next = i + 1
 		if l.next%spe == 0 {
-			l.epochs = append(l.epochs, l.meter.means())
+			means := l.meter.means()
+			l.epochs = append(l.epochs, means)
+			if l.cfg.Epoch != nil {
+				l.cfg.Epoch(len(l.epochs), l.meter.Names, means)
+			}
 		}
 		if l.cfg.Progress != nil {
 			l.cfg.Progress(l.next, total)

@@ -3,6 +3,7 @@ package neural
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/sugarme/gotch"
 
@@ -25,7 +26,9 @@ func trainingParams(lr, beta1 float64) []pipeline.Param {
 }
 
 // training fills torch.Training from a stage's parameters and context.
-func training(rc *pipeline.RunContext) (torch.Training, error) {
+// Each epoch's mean losses go to the stage's log as the epoch ends, under
+// logKeys (one per loss the trainer measures, in its order).
+func training(rc *pipeline.RunContext, logKeys ...string) (torch.Training, error) {
 	dev, err := torch.Device(rc.Device)
 	if err != nil {
 		return torch.Training{}, err
@@ -35,6 +38,17 @@ func training(rc *pipeline.RunContext) (torch.Training, error) {
 		LR: rc.Params.Float("lr"), Beta1: rc.Params.Float("beta1"), Beta2: rc.Params.Float("beta2"),
 		Seed: rc.Seed, Threads: rc.Threads, Device: dev,
 		CheckpointDir: rc.Work, CheckpointEvery: rc.Params.Int("checkpoint_every"),
+	}
+	t.Epoch = func(epoch int, names []string, means []float64) {
+		attrs := []any{"epoch", epoch}
+		for i, m := range means {
+			key := names[i]
+			if i < len(logKeys) {
+				key = logKeys[i]
+			}
+			attrs = append(attrs, key, strconv.FormatFloat(m, 'g', 5, 64))
+		}
+		rc.Log.Info("epoch done", attrs...)
 	}
 	if rc.Progress != nil {
 		started := false

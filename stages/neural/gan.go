@@ -43,7 +43,7 @@ func (trainGAN) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	if err != nil {
 		return err
 	}
-	tr, err := training(rc)
+	tr, err := training(rc, "d_loss", "g_loss")
 	if err != nil {
 		return err
 	}
@@ -57,9 +57,6 @@ func (trainGAN) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		return err
 	}
 	defer g.Close()
-	for _, l := range g.Losses {
-		rc.Log.Info("epoch", "epoch", l.Epoch, "d_loss", l.D, "g_loss", l.G)
-	}
 	if n := len(g.Losses); n > 0 {
 		last := g.Losses[n-1]
 		rc.Metric("d_loss", last.D)

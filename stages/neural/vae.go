@@ -40,7 +40,7 @@ func (trainVAE) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	if err != nil {
 		return err
 	}
-	tr, err := training(rc)
+	tr, err := training(rc, "loss", "recon", "kl")
 	if err != nil {
 		return err
 	}
@@ -53,9 +53,6 @@ func (trainVAE) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		return err
 	}
 	defer v.Close()
-	for _, l := range v.Losses {
-		rc.Log.Info("epoch", "epoch", l.Epoch, "loss", l.Loss, "recon", l.Recon, "kl", l.KL)
-	}
 	if n := len(v.Losses); n > 0 {
 		rc.Metric("loss", v.Losses[n-1].Loss)
 	}
