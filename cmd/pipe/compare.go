@@ -134,13 +134,47 @@ type comparison struct {
 	rows    []comparisonRow
 }
 
-// whole reports whether every value of metric m is a whole number (a
-// count, say), which then prints without decimals.
-func (t *comparison) whole(m string) bool {
+// decimals is how many decimals metric m prints with: none for whole
+// numbers (counts), else enough for four significant digits of the column's
+// smallest value, so one column lines up and small values keep their
+// digits. -1 asks for exponent notation (magnitudes beyond 1e-4 to 1e9).
+func (t *comparison) decimals(m string) int {
+	whole, smallest, largest := true, math.Inf(1), 0.0
 	for _, r := range t.rows {
-		if v, ok := r.metrics[m]; ok && (v != math.Trunc(v) || math.Abs(v) >= 1e15) {
+		v, ok := r.metrics[m]
+		if !ok {
+			continue
+		}
+		a := math.Abs(v)
+		if v != math.Trunc(v) || a >= 1e15 {
+			whole = false
+		}
+		if a != 0 {
+			smallest = min(smallest, a)
+		}
+		largest = max(largest, a)
+	}
+	switch {
+	case whole:
+		return 0
+	case smallest < 1e-4 || largest >= 1e9:
+		return -1
+	}
+	return max(0, 3-int(math.Floor(math.Log10(smallest))))
+}
+
+// constant reports whether every run has metric m with one value.
+func (t *comparison) constant(m string) bool {
+	first, seen := 0.0, false
+	for _, r := range t.rows {
+		v, ok := r.metrics[m]
+		if !ok {
 			return false
 		}
+		if seen && v != first {
+			return false
+		}
+		first, seen = v, true
 	}
 	return true
 }
@@ -210,6 +244,11 @@ func buildComparison(runs []loadedRun, only, sortBy string) (*comparison, error)
 		t.rows = append(t.rows, row)
 	}
 	sort.Strings(t.metrics)
+	if len(runs) > 1 && only == "" {
+		// A metric every run has with the same value (the size of a
+		// shared dataset, say) tells nothing apart: leave it out.
+		t.metrics = slices.DeleteFunc(t.metrics, func(m string) bool { return t.constant(m) })
+	}
 
 	if only != "" {
 		var keep []string
@@ -265,15 +304,13 @@ func (t *comparison) cells(r comparisonRow) []string {
 	}
 	for _, m := range t.metrics {
 		v, ok := r.metrics[m]
-		switch {
+		switch d := t.decimals(m); {
 		case !ok:
 			row = append(row, "-")
-		case t.whole(m):
-			row = append(row, strconv.FormatFloat(v, 'f', 0, 64))
-		case math.Abs(v) >= 1e5 || (v != 0 && math.Abs(v) < 1e-3):
-			row = append(row, strconv.FormatFloat(v, 'e', 4, 64))
+		case d < 0:
+			row = append(row, strconv.FormatFloat(v, 'e', 3, 64))
 		default:
-			row = append(row, strconv.FormatFloat(v, 'f', 4, 64))
+			row = append(row, strconv.FormatFloat(v, 'f', d, 64))
 		}
 	}
 	return row
