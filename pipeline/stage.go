@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -85,6 +86,13 @@ func (rc *RunContext) Metric(name string, v float64) {
 		rc.metrics = map[string]float64{}
 	}
 	rc.metrics[name] = v
+}
+
+// Metrics returns a copy of the metrics recorded so far.
+func (rc *RunContext) Metrics() map[string]float64 {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return maps.Clone(rc.metrics)
 }
 
 // Input returns the artifact in slot name, or an error naming the slot.
