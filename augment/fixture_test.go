@@ -22,6 +22,9 @@ type fixtureCase struct {
 	Exact    bool            `json:"exact"`
 	Tol      float64         `json:"abs_tolerance"`
 
+	// Set in cases where torch raised instead of returning a result.
+	Error string `json:"error"`
+
 	// Only in rotate_90_odd_diff_4x5_NOT_EXACT.
 	TensorOutput *array `json:"torchvision_0_14_tensor_output"`
 }
@@ -53,6 +56,7 @@ func (a *array) UnmarshalJSON(b []byte) error {
 			}
 		case float64:
 			a.Data = append(a.Data, x)
+		case nil: // "expected": null in the error cases
 		default:
 			return fmt.Errorf("array data: unexpected %T", v)
 		}
@@ -119,7 +123,8 @@ type caseParams struct {
 	FnIdx      []int              `json:"fn_idx"`
 	Factors    map[string]float64 `json:"factors"`
 
-	MaxSize int `json:"max_size"`
+	MaxSize   int  `json:"max_size"`
+	Antialias bool `json:"antialias"`
 }
 
 // ints reads an int or a list of ints; nil when absent or null.
@@ -195,6 +200,9 @@ func (c fixtureCase) run() (Image, error) {
 		h, w, err := ResizedSize(in.H, in.W, p.Size, p.MaxSize)
 		if err != nil {
 			return Image{}, err
+		}
+		if p.Antialias {
+			return ResizeAntialias(in, h, w, p.Interpolation)
 		}
 		return ResizeImage(in, h, w, p.Interpolation)
 	case op == "F.center_crop":

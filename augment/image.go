@@ -11,7 +11,8 @@
 // reference cases to float32 rounding and usually bit for bit.
 //
 // Random ops (RandomCrop, HFlip, Rotation, ColorJitter, ...) are values
-// built from parameters and applied in order by a Pipeline. Each image's
+// built from parameters (or by ParseOps from the plain data a YAML or JSON
+// document decodes to) and applied in order by a Pipeline. Each image's
 // draws come from a generator seeded by (seed, image index), so a batch
 // comes out bitwise identical whatever the number of workers and however
 // they are scheduled. Products are rounded explicitly before they are
@@ -22,10 +23,11 @@
 // What it does not do: it cannot reproduce torchvision's random parameters
 // (those come from torch's global generator, whose stream exists only
 // inside torch), only the operations at given parameters. It has no PIL
-// path (PIL rounds differently). Resize has no antialiasing (off by
-// default in torchvision 0.14's tensor path; it would need ATen's separable
-// antialias kernels), and rotation has no bicubic mode, as torchvision's
-// tensor path has none. It knows nothing of files, YAML or caching.
+// path (PIL rounds differently). Antialiased resize (ResizeAntialias,
+// Resize.Antialias) follows ATen's separable kernels to a few float32 ulps
+// rather than bit for bit, as does bicubic resize. Rotation has no bicubic
+// mode, as torchvision's tensor path has none. It knows nothing of files,
+// YAML syntax or caching.
 package augment
 
 import (

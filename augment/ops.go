@@ -168,19 +168,25 @@ func (o Rotation) apply(dst, src *Image, r *Rand) (bool, error) {
 	return true, nil
 }
 
-// Resize is torchvision's Resize on tensors (antialias off): Size of one
-// value sets the smaller edge, of two values (height, width); see
-// ResizedSize for MaxSize. It draws nothing.
+// Resize is torchvision's Resize on tensors: Size of one value sets the
+// smaller edge, of two values (height, width); see ResizedSize for
+// MaxSize. Antialias (off by default, as in torchvision 0.14's tensor
+// path) widens the filter when shrinking; it needs bilinear or bicubic.
+// It draws nothing.
 type Resize struct {
 	Size          []int
 	MaxSize       int
 	Interpolation Interpolation
+	Antialias     bool
 }
 
 // Validate implements Op.
 func (o Resize) Validate() error {
 	if err := checkResize(o.Interpolation); err != nil {
 		return err
+	}
+	if o.Antialias && o.Interpolation == Nearest {
+		return fmt.Errorf("resize: antialias needs bilinear or bicubic interpolation, not nearest")
 	}
 	_, _, err := ResizedSize(1, 1, o.Size, o.MaxSize)
 	return err
@@ -194,7 +200,11 @@ func (o Resize) apply(dst, src *Image, _ *Rand) (bool, error) {
 	if h == src.H && w == src.W {
 		return false, nil
 	}
-	resizeInto(dst, *src, h, w, o.Interpolation)
+	if o.Antialias {
+		resizeAAInto(dst, *src, h, w, o.Interpolation)
+	} else {
+		resizeInto(dst, *src, h, w, o.Interpolation)
+	}
 	return true, nil
 }
 

@@ -36,6 +36,13 @@ func runFixtures(t *testing.T, path string) {
 
 func checkCase(t *testing.T, c fixtureCase) {
 	got, err := c.run()
+	if c.Error != "" {
+		if err == nil {
+			t.Fatalf("%s: got a %dx%dx%d image, want an error as torch's %q", c.Op, got.C, got.H, got.W, c.Error)
+		}
+		t.Logf("torch: %s; we: %v", c.Error, err)
+		return
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", c.Op, err)
 	}

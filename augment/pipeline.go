@@ -78,6 +78,14 @@ func (p *Pipeline) apply(w *worker, img Image, seed, index uint64) (Image, error
 //
 // To vary augmentations by epoch, pass DeriveSeed(seed, epoch).
 func (p *Pipeline) ApplyBatch(imgs []Image, seed uint64, workers int) ([]Image, error) {
+	return p.ApplyBatchAt(imgs, seed, 0, workers)
+}
+
+// ApplyBatchAt is ApplyBatch for a slice of a larger batch that starts at
+// index first: imgs[i] gets the generator of (seed, first+i), so a batch
+// augmented in slices comes out as if augmented whole. Errors name the
+// index in the larger batch.
+func (p *Pipeline) ApplyBatchAt(imgs []Image, seed, first uint64, workers int) ([]Image, error) {
 	out := make([]Image, len(imgs))
 	workers = max(1, min(workers, len(imgs)))
 
@@ -87,12 +95,12 @@ func (p *Pipeline) ApplyBatch(imgs []Image, seed uint64, workers int) ([]Image, 
 	// lowest failing index is always found.
 	const chunk = 16
 	var (
-		next    atomic.Int64
-		failed  atomic.Bool
-		mu      sync.Mutex
-		firstAt = len(imgs)
-		first   error
-		wg      sync.WaitGroup
+		next     atomic.Int64
+		failed   atomic.Bool
+		mu       sync.Mutex
+		failedAt = len(imgs)
+		firstErr error
+		wg       sync.WaitGroup
 	)
 	for range workers {
 		wg.Add(1)
@@ -105,11 +113,12 @@ func (p *Pipeline) ApplyBatch(imgs []Image, seed uint64, workers int) ([]Image, 
 					return
 				}
 				for i := start; i < min(start+chunk, len(imgs)); i++ {
-					img, err := p.apply(&w, imgs[i], seed, uint64(i))
+					img, err := p.apply(&w, imgs[i], seed, first+uint64(i))
 					if err != nil {
 						mu.Lock()
-						if i < firstAt {
-							firstAt, first = i, fmt.Errorf("augment image %d: %w", i, err)
+						if i < failedAt {
+							failedAt = i
+							firstErr = fmt.Errorf("augment image %d: %w", first+uint64(i), err)
 						}
 						mu.Unlock()
 						failed.Store(true)
@@ -121,8 +130,8 @@ func (p *Pipeline) ApplyBatch(imgs []Image, seed uint64, workers int) ([]Image, 
 		}()
 	}
 	wg.Wait()
-	if first != nil {
-		return nil, first
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
 }

@@ -52,43 +52,6 @@ func everyOp(t *testing.T) *Pipeline {
 	return p
 }
 
-// TestApplyBatchWorkers: the same seed gives the same bytes with 1 and 8
-// workers; a different seed gives different bytes.
-func TestApplyBatchWorkers(t *testing.T) {
-	p := everyOp(t)
-	imgs := testBatch(200, 3, 28, 28)
-	orig := batchBytes(imgs)
-
-	one, err := p.ApplyBatch(imgs, 7, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eight, err := p.ApplyBatch(imgs, 7, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(batchBytes(one), batchBytes(eight)) {
-		t.Fatal("ApplyBatch(seed 7) with 1 and 8 workers differ")
-	}
-	if !bytes.Equal(batchBytes(imgs), orig) {
-		t.Fatal("ApplyBatch modified its input")
-	}
-	single, err := p.Apply(imgs[137], 7, 137)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(batchBytes([]Image{single}), batchBytes(one[137:138])) {
-		t.Fatal("Apply(img 137) differs from ApplyBatch's image 137")
-	}
-	other, err := p.ApplyBatch(imgs, 8, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(batchBytes(one), batchBytes(other)) {
-		t.Fatal("ApplyBatch with seeds 7 and 8 gave the same bytes")
-	}
-}
-
 // TestCollapsedRanges: a random op whose range is a single value gives
 // exactly torchvision's functional op at that value, as the references
 // record it.
@@ -162,35 +125,6 @@ func TestNewPipelineErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %d: %q does not mention %s", i, err, want)
 		}
-	}
-}
-
-func TestApplyErrors(t *testing.T) {
-	imgs := testBatch(40, 1, 4, 5)
-	imgs[25] = NewImage(1, 2, 2)
-	imgs[31] = NewImage(1, 2, 2)
-	tests := []struct {
-		name string
-		op   Op
-		want string
-	}{
-		{"crop too large", RandomCrop{Size: [2]int{3, 3}}, "augment image 25: op 0 (RandomCrop): random crop 3x3 of a 2x2 image"},
-		{"reflect too wide", RandomCrop{Size: [2]int{2, 2}, Padding: []int{2}, PaddingMode: PadReflect}, "augment image 25: op 0 (RandomCrop): reflect padding (2, 2) of height 2"},
-		{"normalize channels", Normalize{Mean: []float64{1, 2}, Std: []float64{1, 1}}, "augment image 0: op 0 (Normalize): normalize [1 2] of a 1-channel image"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := NewPipeline(tt.op)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, workers := range []int{1, 4} {
-				_, err := p.ApplyBatch(imgs, 1, workers)
-				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-					t.Errorf("workers %d: error %v, want prefix %q", workers, err, tt.want)
-				}
-			}
-		})
 	}
 }
 
@@ -325,7 +259,8 @@ func FuzzPipeline(f *testing.F) {
 			VFlip{P: 0.5},
 			Rotation{Degrees: [2]float64{float64(angle) / 3, float64(angle)/3 + 1},
 				Interpolation: interps[interp%2], Expand: expand},
-			Resize{Size: []int{1 + int(size%40)}, Interpolation: interps[interp%3]},
+			Resize{Size: []int{1 + int(size%40)}, Interpolation: interps[interp%3],
+				Antialias: expand && interp%3 != 0},
 			CenterCrop{Size: [2]int{1 + int(size%17), 1 + int(ch%13)}},
 			Pad{Padding: []int{int(pad % 3), int(mode % 3)}, Mode: modes[interp%4]},
 		}
@@ -362,4 +297,29 @@ func FuzzPipeline(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestResizeOpAntialias: the Resize op with Antialias gives
+// ResizeAntialias's result, which the fixtures check against torchvision,
+// and refuses nearest.
+func TestResizeOpAntialias(t *testing.T) {
+	img := testBatch(1, 3, 40, 52)[0]
+	p, err := NewPipeline(Resize{Size: []int{13, 11}, Antialias: true, Interpolation: Bicubic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Apply(img, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ResizeAntialias(img, 13, 11, Bicubic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameImage(got, want) {
+		t.Error("Resize{Antialias} differs from ResizeAntialias")
+	}
+	if _, err := NewPipeline(Resize{Size: []int{8}, Antialias: true, Interpolation: Nearest}); err == nil {
+		t.Error("NewPipeline accepted an antialiased nearest resize")
+	}
 }

@@ -7,9 +7,11 @@ Run with Debian's interpreter from the repository root:
 
 It covers what the shared refcases (augment_cases.json) lack: rotations at
 arbitrary angles (nearest and bilinear, expand, centre, per-channel fill,
-fill=None), resize (nearest, bilinear, bicubic), centre crop, RandomCrop with pad_if_needed, vertical
-flip, all 24 ColorJitter orders, hue at the edges of its range, normalize
-with a broadcast mean. Random transforms are run through their real
+fill=None), resize (nearest, bilinear, bicubic, antialiased, one-channel),
+centre crop, RandomCrop with pad_if_needed, vertical flip, all 24
+ColorJitter orders, hue at the edges of its range, normalize with a
+broadcast mean, quarter turns of a 4x6 image, and paddings torch refuses
+(recorded with the error it raised). Random transforms are run through their real
 forward() with get_params replaced by fixed values, so the code under test
 is torchvision's own, minus its random draws.
 
@@ -214,6 +216,64 @@ add("normalize_broadcast", "F.normalize", {"mean": [0.5], "std": [0.5]}, gray1,
     F.normalize(gray1, [0.5], [0.5]), True)
 add("normalize_rgb", "F.normalize", {"mean": [0.4914, 0.4822, 0.4465], "std": [0.247, 0.243, 0.261]},
     big, F.normalize(big, [0.4914, 0.4822, 0.4465], [0.247, 0.243, 0.261]), True)
+
+# Rotations by multiples of 90 degrees of a 4x6 image (H - W even, so no
+# half-pixel ties), with and without expand, and of a square by 270 and
+# -90: nearest must equal rot90 exactly, bilinear within float32 noise.
+rect = rand_img(2, 4, 6)
+for angle in [90.0, -90.0, 180.0, 270.0]:
+    for interp in ["nearest", "bilinear"]:
+        for expand in [False, True]:
+            out = F.rotate(rect, angle, MODES[interp], expand=expand, fill=[0.5])
+            add(f"rotate_rect4x6_{angle}_{interp}_expand{int(expand)}", "F.rotate",
+                {"angle": angle, "interpolation": interp, "expand": expand, "fill": [0.5]},
+                rect, out, interp == "nearest", 2e-6)
+for angle in [270.0, -90.0]:
+    out = F.rotate(sq, angle, InterpolationMode.NEAREST, fill=[0.0])
+    add(f"rotate_sq8_{angle}_nearest", "F.rotate",
+        {"angle": angle, "interpolation": "nearest", "expand": False, "fill": [0.0]}, sq, out, True,
+        note="equals torch.rot90(img, k=%d, dims=(-2, -1))" % (int(angle) // 90))
+
+# Padding torch refuses: reflect needs padding < the dimension, symmetric
+# padding <= the dimension. The case records the error torch raised; the
+# Go side must refuse too.
+for name, padding, mode in [("pad_reflect_too_large_error", [6, 0], "reflect"),
+                            ("pad_reflect_too_large_height_error", [0, 4], "reflect"),
+                            ("pad_symmetric_too_large_error", [7, 1], "symmetric")]:
+    x = ramp(1, 4, 6)
+    try:
+        F.pad(x, padding, padding_mode=mode)
+    except Exception as e:  # torch raises RuntimeError or IndexError
+        c = {"name": name, "op": "F.pad", "params": {"padding": padding, "padding_mode": mode},
+             "input": arr(x), "expected": None, "exact": True, "abs_tolerance": 0.0,
+             "error": f"{type(e).__name__}: {e}"}
+        cases.append(c)
+    else:
+        raise SystemExit(f"{name}: torch accepted the padding")
+
+# Antialiased resize (F.resize(..., antialias=True), tensor path): the
+# filter widens with the downscaling factor. Down, up, one axis only, and
+# a large factor, in bilinear and bicubic.
+aa_src = rand_img(3, 40, 52)
+for size in [[13, 11], [20, 26], [40, 17], [9, 52], [5, 7], [57, 61], [40, 52]]:
+    for interp in ["bilinear", "bicubic"]:
+        out = F.resize(aa_src, size, MODES[interp], antialias=True)
+        add(f"resize_aa_{size[0]}x{size[1]}_{interp}", "F.resize",
+            {"size": size, "interpolation": interp, "antialias": True}, aa_src, out, False, 2e-6)
+
+# One-channel images are also "channels last" contiguous, and ATen's
+# bilinear resize then takes another kernel (it accumulates in double).
+one = rand_img(1, 7, 9)
+for size in [[5, 4], [13, 17], [3, 3], [7, 20]]:
+    out = F.resize(one, size, InterpolationMode.BILINEAR)
+    add(f"resize_1ch_{size[0]}x{size[1]}_bilinear", "F.resize",
+        {"size": size, "interpolation": "bilinear"}, one, out, False, 2e-6)
+
+# Antialiased resize of a one-channel image (also channels-last contiguous).
+for size in [[3, 4], [11, 5]]:
+    out = F.resize(one, size, InterpolationMode.BILINEAR, antialias=True)
+    add(f"resize_aa_1ch_{size[0]}x{size[1]}_bilinear", "F.resize",
+        {"size": size, "interpolation": "bilinear", "antialias": True}, one, out, False, 2e-6)
 
 doc = {
     "generated_by": "augment/testdata/gen.py",
