@@ -51,21 +51,23 @@ echo "corpus: $corpus, $(stat -c %s "$corpus") bytes, threads $THREADS, load $(c
 export RAYON_NUM_THREADS=$THREADS GOMAXPROCS=$THREADS
 
 # timed NAME CMD...: runs CMD RUNS times, keeps the best wall time, and sets
-# WALL_NAME and CPU_NAME; the command's own output goes to $out/NAME.log.
+# WALL_NAME and CPU_NAME; the output of the best run is kept in $out/NAME.log.
 timed() {
-	local name=$1 best_wall="" best_cpu=""
+	local name=$1 best_wall="" best_cpu="" best_rss=""
 	shift
 	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f '%e %U %S %M' -o "$out/$name.time" "$@" >"$out/$name.log" 2>&1
+		/usr/bin/time -f '%e %U %S %M' -o "$out/$name.time" "$@" >"$out/$name.run.log" 2>&1
 		read -r wall user sys rss <"$out/$name.time"
 		cpu=$(awk "BEGIN{print $user+$sys}")
 		if [ -z "$best_wall" ] || awk "BEGIN{exit !($wall < $best_wall)}"; then
-			best_wall=$wall best_cpu=$cpu
+			best_wall=$wall best_cpu=$cpu best_rss=$rss
+			mv "$out/$name.run.log" "$out/$name.log"
 		fi
 	done
+	rm -f "$out/$name.run.log"
 	printf -v "WALL_$name" %s "$best_wall"
 	printf -v "CPU_$name" %s "$best_cpu"
-	printf '  %-14s wall %8.2f s  cpu %8.2f s  rss %6d MB\n' "$name" "$best_wall" "$best_cpu" $((rss / 1024))
+	printf '  %-14s wall %8.2f s  cpu %8.2f s  rss %6d MB\n' "$name" "$best_wall" "$best_cpu" $((best_rss / 1024))
 }
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 

@@ -86,8 +86,10 @@ func countWords(texts [][]byte, names []string, prefix bool, threads int) (*word
 				}
 				if !utf8.Valid(c.text) {
 					// HF reads lines into Rust Strings and fails the same way.
-					errs[w] = fmt.Errorf("%s: invalid UTF-8 near byte %d",
-						names[c.src], c.start+validPrefix(c.text))
+					off := c.start + validPrefix(c.text)
+					t := texts[c.src]
+					errs[w] = fmt.Errorf("%s:%d: invalid UTF-8 (byte 0x%02x at offset %d)",
+						names[c.src], bytes.Count(t[:off], []byte("\n"))+1, t[off], off)
 					continue
 				}
 				spans, scratch = countChunk(counts, c.text, prefix, spans, scratch)

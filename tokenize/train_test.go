@@ -77,8 +77,8 @@ func TestTrainOptions(t *testing.T) {
 
 func TestTrainInvalidUTF8(t *testing.T) {
 	_, err := Train([][]byte{[]byte("ok\n"), []byte("fine\nbad \xff here\n")}, TrainOptions{})
-	if err == nil || !strings.Contains(err.Error(), "text 1: invalid UTF-8 near byte 9") {
-		t.Errorf("Train(invalid UTF-8) = %v, want an error naming text 1 and byte 9", err)
+	if err == nil || !strings.Contains(err.Error(), "text 1:2: invalid UTF-8 (byte 0xff at offset 9)") {
+		t.Errorf("Train(invalid UTF-8) = %v, want an error naming text 1, line 2 and offset 9", err)
 	}
 	_, err = TrainFiles([]string{"testdata/does-not-exist.txt"}, TrainOptions{})
 	if err == nil || !strings.Contains(err.Error(), "does-not-exist.txt") {
