@@ -16,6 +16,8 @@
 //   - AmplitudeToDB follows torchaudio.transforms.AmplitudeToDB (with top_db).
 //   - Fbank computes Kaldi's log mel filter banks as
 //     torchaudio.compliance.kaldi.fbank does.
+//   - SpectrogramImage draws a spectrogram as a heat map in decibels, for
+//     people to look at (PNG encoding is left to the caller).
 //
 // The FFT is gonum's (gonum.org/v1/gonum/dsp/fourier, real input). Arithmetic
 // is float64 and frames are split across GOMAXPROCS goroutines; results are
