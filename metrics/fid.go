@@ -1,0 +1,265 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// ErrRankDeficient is returned (wrapped) by FrechetDistance when a set has
+// no more samples than features and FDOptions.AllowRankDeficient is off.
+var ErrRankDeficient = errors.New("no more samples than features")
+
+// FDOptions adjusts FrechetDistance.
+type FDOptions struct {
+	// AllowRankDeficient computes the distance even when a set has
+	// N <= D samples, adding a warning instead of refusing. The covariance
+	// is then singular and the value is dominated by estimation bias
+	// (200 x 2048 Gaussian features: about 3048 for a population value of
+	// 5.12), so it is only comparable with values at the same N and D.
+	AllowRankDeficient bool
+}
+
+// Distance is a Fréchet distance with the terms it is made of:
+// Value = MeanTerm + Trace1 + Trace2 - 2*TraceSqrt.
+type Distance struct {
+	Value     float64 // reported raw: may be a tiny negative number (~1e-12) for identical sets
+	MeanTerm  float64 // ||mu1 - mu2||^2
+	Trace1    float64 // tr S1
+	Trace2    float64 // tr S2
+	TraceSqrt float64 // tr sqrtm(S1 S2)
+	// Rank1 and Rank2 are the ranks used for S1 and S2: D when the
+	// Cholesky factorization succeeded, the pivoted-Cholesky rank otherwise.
+	Rank1, Rank2 int
+	// Warnings explain anything that makes the value less trustworthy
+	// (rank-deficient or singular covariances). Empty in the normal case.
+	Warnings []string
+}
+
+// FrechetDistance returns the Fréchet distance between the Gaussians
+// N(a.Mean, a.Cov) and N(b.Mean, b.Cov):
+//
+//	||mu1 - mu2||^2 + tr S1 + tr S2 - 2 tr sqrtm(S1 S2)
+//
+// The trace of the matrix square root is taken without forming it. With
+// S1 = B1 B1^T and S2 = B2 B2^T, S1 S2 is similar to (B1^T B2)^T (B1^T B2),
+// so tr sqrtm(S1 S2) is the sum of the singular values of G = B1^T B2:
+// the square roots of the eigenvalues of the symmetric positive
+// semidefinite G^T G. This is the symmetric formulation of
+// SPEC-numeric.md A.1 (sqrt(S1) S2 sqrt(S1) has the same eigenvalues), is
+// always real, and needs no eps offset. B is the Cholesky factor when it
+// exists. A covariance that is only semidefinite (fewer samples than
+// features, collapsed features) is factored by pivoted Cholesky truncated
+// at n*eps*max(diag), which drops its numerically-zero directions, and a
+// warning says so.
+//
+// Sets with N <= D are refused with ErrRankDeficient unless
+// opts.AllowRankDeficient is set. A covariance with a clearly negative
+// eigenvalue is refused: it cannot be a covariance.
+//
+// The value is not clamped at zero; callers needing a non-negative number
+// may use max(0, Value).
+func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
+	var res Distance
+	dim := a.Dim()
+	if err := checkStats(a, "first"); err != nil {
+		return res, err
+	}
+	if err := checkStats(b, "second"); err != nil {
+		return res, err
+	}
+	if b.Dim() != dim {
+		return res, fmt.Errorf("frechet distance: feature dimensions differ: %d and %d", dim, b.Dim())
+	}
+	for i, s := range []Stats{a, b} {
+		if s.N == 0 || s.N > dim {
+			continue
+		}
+		if !opts.AllowRankDeficient {
+			return res, fmt.Errorf("frechet distance: set %d has %d samples for %d features: %w "+
+				"(the covariance is singular and the value mostly estimation bias; "+
+				"use more samples or allow it explicitly)", i+1, s.N, dim, ErrRankDeficient)
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"set %d has %d samples for %d features: the covariance has rank at most %d and the distance is dominated by estimation bias",
+			i+1, s.N, dim, s.N-1))
+	}
+
+	for i := range dim {
+		diff := a.Mean[i] - b.Mean[i]
+		res.MeanTerm += diff * diff
+	}
+	s1, err := upperMatrix(a, 1)
+	if err != nil {
+		return res, err
+	}
+	s2, err := upperMatrix(b, 2)
+	if err != nil {
+		return res, err
+	}
+	for i := range dim {
+		res.Trace1 += s1[i*dim+i]
+		res.Trace2 += s2[i*dim+i]
+	}
+
+	// The two factorizations are independent; running them side by side
+	// keeps both cores busy during their serial in-block steps.
+	var f1, f2 factored
+	done := make(chan struct{})
+	go func() {
+		f2 = factor(s2, b, 2)
+		close(done)
+	}()
+	f1 = factor(s1, a, 1)
+	<-done
+	for _, f := range []factored{f1, f2} {
+		if f.err != nil {
+			return res, f.err
+		}
+		res.Warnings = append(res.Warnings, f.warnings...)
+	}
+	x1, r1, tri1 := f1.x, f1.rank, f1.tri
+	x2, r2, tri2 := f2.x, f2.rank, f2.tri
+	res.Rank1, res.Rank2 = r1, r2
+
+	res.TraceSqrt, err = traceSqrtProduct(x1, r1, x2, r2, dim, tri1 && tri2)
+	if err != nil {
+		return res, err
+	}
+	res.Value = res.MeanTerm + res.Trace1 + res.Trace2 - 2*res.TraceSqrt
+	return res, nil
+}
+
+// checkStats validates one set's statistics.
+func checkStats(s Stats, which string) error {
+	if s.Cov == nil {
+		return fmt.Errorf("frechet distance: %s set has no covariance", which)
+	}
+	if n := s.Cov.SymmetricDim(); n != len(s.Mean) {
+		return fmt.Errorf("frechet distance: %s set has %d means but a %dx%d covariance", which, len(s.Mean), n, n)
+	}
+	if len(s.Mean) == 0 {
+		return fmt.Errorf("frechet distance: %s set has no features", which)
+	}
+	if s.N == 1 {
+		return fmt.Errorf("frechet distance: %s set has a single sample", which)
+	}
+	for _, v := range s.Mean {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("frechet distance: %s set has a non-finite mean", which)
+		}
+	}
+	return nil
+}
+
+// upperMatrix copies the upper triangle of a set's covariance into a
+// dense row-major n x n matrix (the lower triangle is left zero: every
+// routine here reads the upper one), checking that it is finite.
+func upperMatrix(s Stats, set int) ([]float64, error) {
+	raw := s.Cov.RawSymmetric()
+	n := raw.N
+	out := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		row := out[i*n+i : (i+1)*n]
+		if raw.Uplo == blas.Lower {
+			for j := range row {
+				row[j] = raw.Data[(i+j)*raw.Stride+i]
+			}
+		} else {
+			copy(row, raw.Data[i*raw.Stride+i:i*raw.Stride+n])
+		}
+		for _, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
+			}
+		}
+	}
+	return out, nil
+}
+
+// factored is a covariance S = B B^T in the form traceSqrtProduct uses:
+// a packer x for B^T (n rows, rank columns, X(m, j) = B[m][j]). tri
+// reports the Cholesky case, where B is lower triangular (X(m, j) = 0 for
+// j > m) and rank == n.
+type factored struct {
+	x        packer
+	rank     int
+	tri      bool
+	warnings []string
+	err      error
+}
+
+// factor factors the covariance s of st (upper triangle, overwritten).
+func factor(s []float64, st Stats, set int) factored {
+	n := st.Dim()
+	if cholesky(s, n) {
+		// s holds U with S = U^T U, so B = U^T and X(m, j) = U[j][m].
+		return factored{x: cols64{x: s, ld: n, cols: n}, rank: n, tri: true}
+	}
+	s, err := upperMatrix(st, set)
+	if err != nil {
+		return factored{err: err}
+	}
+	b, r, ok := psdFactor(s, n)
+	if !ok {
+		return factored{err: fmt.Errorf("frechet distance: covariance of set %d is not positive semidefinite", set)}
+	}
+	return factored{
+		x:    rows64{x: b, ld: r, cols: r},
+		rank: r,
+		warnings: []string{fmt.Sprintf(
+			"covariance of set %d is singular (numerical rank %d of %d); its null directions were dropped", set, r, n)},
+	}
+}
+
+// traceSqrtProduct returns the nuclear norm of G = B1^T B2, which is
+// tr sqrtm(S1 S2) for S1 = B1 B1^T and S2 = B2 B2^T, given packers for
+// the factors (n rows; r1 and r2 columns).
+func traceSqrtProduct(x1 packer, r1 int, x2 packer, r2 int, n int, tri bool) (float64, error) {
+	if r1 == 0 || r2 == 0 {
+		return 0, nil
+	}
+	// g[j][i] = sum_m B1[m][j] B2[m][i]: r1 rows of r2 values.
+	ldg := roundUp(r2, 24)
+	g := make([]float64, roundUp(r1, 8)*ldg)
+	atb(g, ldg, x2, x1, productShape{k: n, na: r2, nb: r1, tri: tri})
+
+	// The Gram matrix of the smaller side: G^T G (r2 x r2) or G G^T (r1 x r1).
+	var src packer
+	r, k := r2, r1
+	if r1 < r2 {
+		src = cols64{x: g, ld: ldg, cols: r1}
+		r, k = r1, r2
+	} else {
+		src = rows64{x: g, ld: ldg, cols: r2}
+	}
+	gram := covarianceLike(src, k, r)
+
+	lambda, err := symEigenvalues(gram, r)
+	if err != nil {
+		return 0, fmt.Errorf("frechet distance: %w", err)
+	}
+	var sum float64
+	for _, l := range lambda {
+		if l > 0 {
+			sum += math.Sqrt(l)
+		}
+	}
+	return sum, nil
+}
+
+// covarianceLike returns the r x r matrix X^T X of a packed source with k
+// rows and r columns, upper triangle only (row-major; the strict lower
+// triangle is zero).
+func covarianceLike(src packer, k, r int) []float64 {
+	ld := roundUp(r, 24)
+	buf := make([]float64, roundUp(r, 24)*ld)
+	atb(buf, ld, src, src, productShape{k: k, na: r, nb: r, same: true, upper: true})
+	out := make([]float64, r*r)
+	for j := 0; j < r; j++ {
+		copy(out[j*r+j:(j+1)*r], buf[j*ld+j:j*ld+r])
+	}
+	return out
+}

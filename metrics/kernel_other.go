@@ -1,0 +1,19 @@
+//go:build !amd64 || purego
+
+package metrics
+
+// Only amd64 with AVX-512 has assembly kernels; elsewhere the portable Go
+// loops below run, roughly ten times slower on large feature sets.
+const useAVX512 = false
+
+func kern24x8(kc int, a []float64, lda int, b []float64, c []float64, ldc int) {
+	kern24x8Go(kc, a, lda, b, c, ldc)
+}
+
+func dot(x, y []float64) float64 { return dotGo(x, y) }
+
+func dotAxpy(a, x, y []float64, alpha float64) float64 { return dotAxpyGo(a, x, y, alpha) }
+
+func axpy(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
+
+func symv4(a *[4][]float64, x, y []float64, xs *[4]float64) [4]float64 { return symv4Go(a, x, y, xs) }

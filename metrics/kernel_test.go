@@ -1,0 +1,244 @@
+package metrics
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// The assembly kernels are checked against their portable forms on every
+// length class they treat differently: empty, shorter than one vector
+// block, exact multiples, and multiples plus every possible tail. Each
+// test runs the public wrapper once with the kernels on and once off (on
+// a CPU without AVX-512 both runs take the Go path and the test still
+// checks the wrappers against the plain definitions).
+
+// kernelLengths covers 0..70 and a few long lengths with ragged tails.
+func kernelLengths() []int {
+	var ns []int
+	for n := 0; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 127, 128, 129, 1000, 2047, 2048)
+}
+
+func randVec(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	return v
+}
+
+// closeTo compares a reduction computed in a different order: the error
+// bound of a length-n dot product is about n*eps*sum|x_i y_i|.
+func closeTo(got, want, scale float64, n int) bool {
+	return math.Abs(got-want) <= 4*float64(n+1)*eps*scale
+}
+
+func TestDotKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, avx := range []bool{false, true} {
+		for _, n := range kernelLengths() {
+			x, y := randVec(rng, n), randVec(rng, n)
+			var want, scale float64
+			for i := range x {
+				want += x[i] * y[i]
+				scale += math.Abs(x[i] * y[i])
+			}
+			var got float64
+			withKernel(avx, func() { got = dot(x, y) })
+			if !closeTo(got, want, scale, n) {
+				t.Errorf("avx=%v: dot(n=%d) = %.17g, want %.17g", avx, n, got, want)
+			}
+		}
+	}
+}
+
+func TestAxpyKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, avx := range []bool{false, true} {
+		for _, n := range kernelLengths() {
+			alpha := rng.NormFloat64()
+			a, x, y := randVec(rng, n), randVec(rng, n), randVec(rng, n)
+			// A guard value past the end catches writes beyond n.
+			yy := append(append([]float64(nil), y...), 42)
+			withKernel(avx, func() { axpy(alpha, a, yy[:n]) })
+			for i := range y {
+				if want := y[i] + alpha*a[i]; math.Abs(yy[i]-want) > 2*eps*(math.Abs(y[i])+math.Abs(alpha*a[i])) {
+					t.Fatalf("avx=%v: axpy(n=%d) y[%d] = %g, want %g", avx, n, i, yy[i], want)
+				}
+			}
+			if yy[n] != 42 {
+				t.Fatalf("avx=%v: axpy(n=%d) wrote past the end", avx, n)
+			}
+
+			yy = append(append(yy[:0], y...), 42)
+			var got float64
+			withKernel(avx, func() { got = dotAxpy(a, x, yy[:n], alpha) })
+			var want, scale float64
+			for i := range a {
+				want += a[i] * x[i]
+				scale += math.Abs(a[i] * x[i])
+				if w := y[i] + alpha*a[i]; math.Abs(yy[i]-w) > 2*eps*(math.Abs(y[i])+math.Abs(alpha*a[i])) {
+					t.Fatalf("avx=%v: dotAxpy(n=%d) y[%d] = %g, want %g", avx, n, i, yy[i], w)
+				}
+			}
+			if !closeTo(got, want, scale, n) {
+				t.Errorf("avx=%v: dotAxpy(n=%d) = %.17g, want %.17g", avx, n, got, want)
+			}
+			if yy[n] != 42 {
+				t.Fatalf("avx=%v: dotAxpy(n=%d) wrote past the end", avx, n)
+			}
+		}
+	}
+}
+
+func TestSymv4Kernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, avx := range []bool{false, true} {
+		for _, n := range kernelLengths() {
+			var rows [4][]float64
+			for r := range rows {
+				rows[r] = randVec(rng, n)
+			}
+			x, y := randVec(rng, n), randVec(rng, n)
+			xs := [4]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+			yy := append(append([]float64(nil), y...), 42)
+			var got [4]float64
+			withKernel(avx, func() { got = symv4(&rows, x, yy[:n], &xs) })
+			for r := range rows {
+				var want, scale float64
+				for j := range x {
+					want += rows[r][j] * x[j]
+					scale += math.Abs(rows[r][j] * x[j])
+				}
+				if !closeTo(got[r], want, scale, n) {
+					t.Errorf("avx=%v: symv4(n=%d) dots[%d] = %.17g, want %.17g", avx, n, r, got[r], want)
+				}
+			}
+			for j := range y {
+				want, scale := y[j], math.Abs(y[j])
+				for r := range rows {
+					want += rows[r][j] * xs[r]
+					scale += math.Abs(rows[r][j] * xs[r])
+				}
+				if !closeTo(yy[j], want, scale, 4) {
+					t.Fatalf("avx=%v: symv4(n=%d) y[%d] = %.17g, want %.17g", avx, n, j, yy[j], want)
+				}
+			}
+			if yy[n] != 42 {
+				t.Fatalf("avx=%v: symv4(n=%d) wrote past the end", avx, n)
+			}
+		}
+	}
+}
+
+// TestFrechetDistanceKernelsAgree runs the whole distance, covariance
+// included, with the kernels on and off on a case large enough to use
+// every blocking path (several kc slabs, the two-worker symv, tails).
+func TestFrechetDistanceKernelsAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow on the portable path")
+	}
+	dir := filepath.Join("testdata", "fid")
+	for _, c := range loadFIDCases(t, filepath.Join(dir, "fid_reference.json")) {
+		if c.Name != "g256_n600" {
+			continue
+		}
+		var vals [2]float64
+		for i, avx := range []bool{false, true} {
+			withKernel(avx, func() {
+				a, b := caseStats(t, dir, c)
+				got, err := FrechetDistance(a, b, FDOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				vals[i] = got.Value
+			})
+		}
+		T := c.Components.Trace1 + c.Components.Trace2
+		if math.Abs(vals[0]-vals[1]) > 1e-10*T {
+			t.Errorf("FrechetDistance portable = %.15g, assembly = %.15g", vals[0], vals[1])
+		}
+	}
+
+	// 1300 x 600 random sets: past the 512 rows where symvUpper splits
+	// the tridiagonal reduction over two workers, with ragged blocks.
+	const n, d = 1300, 600
+	x, y := randFeatures(n, d, 11), randFeatures(n, d, 12)
+	for i := range y {
+		y[i] = 1.2*y[i] + 0.1*x[i] + 0.01
+	}
+	var vals [2]Distance
+	for i, avx := range []bool{false, true} {
+		withKernel(avx, func() {
+			a, err := ComputeStats(x, n, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := ComputeStats(y, n, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vals[i], err = FrechetDistance(a, b, FDOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	T := vals[0].Trace1 + vals[0].Trace2
+	if math.Abs(vals[0].Value-vals[1].Value) > 1e-10*T {
+		t.Errorf("FrechetDistance(%dx%d) portable = %.15g, assembly = %.15g", n, d, vals[0].Value, vals[1].Value)
+	}
+
+	// And both against SPEC-numeric.md A.1's symmetric formulation
+	// computed with gonum: R = sqrt(S1), eigenvalues of R S2 R.
+	a, _ := ComputeStats(x, n, d)
+	b, _ := ComputeStats(y, n, d)
+	want := vals[1].MeanTerm + vals[1].Trace1 + vals[1].Trace2 - 2*gonumTraceSqrt(t, a.Cov, b.Cov)
+	if diff := math.Abs(vals[1].Value - want); diff > 1e-9*T {
+		t.Errorf("FrechetDistance(%dx%d) = %.15g, gonum symmetric route %.15g (|diff| %.3g > %.3g)",
+			n, d, vals[1].Value, want, diff, 1e-9*T)
+	}
+}
+
+// gonumTraceSqrt is tr sqrtm(S1 S2) the slow, obvious way.
+func gonumTraceSqrt(t *testing.T, s1, s2 *mat.SymDense) float64 {
+	t.Helper()
+	var e mat.EigenSym
+	if !e.Factorize(s1, true) {
+		t.Fatal("eigen decomposition of S1 did not converge")
+	}
+	var v mat.Dense
+	e.VectorsTo(&v)
+	w := e.Values(nil)
+	d := len(w)
+	vs := mat.DenseCopyOf(&v)
+	for j := range d {
+		f := math.Sqrt(math.Max(w[j], 0))
+		for i := range d {
+			vs.Set(i, j, vs.At(i, j)*f)
+		}
+	}
+	var r, m, rm mat.Dense
+	r.Mul(vs, v.T())
+	rm.Mul(&r, s2)
+	m.Mul(&rm, &r)
+	sym := mat.NewSymDense(d, nil)
+	for i := range d {
+		for j := i; j < d; j++ {
+			sym.SetSym(i, j, (m.At(i, j)+m.At(j, i))/2)
+		}
+	}
+	if !e.Factorize(sym, false) {
+		t.Fatal("eigen decomposition of R S2 R did not converge")
+	}
+	var sum float64
+	for _, l := range e.Values(nil) {
+		sum += math.Sqrt(math.Max(l, 0))
+	}
+	return sum
+}
