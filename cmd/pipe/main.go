@@ -104,6 +104,9 @@ func init() {
 		{"show", "print one recorded run", runShow},
 		{"cache", "cache du: what the cache holds; cache gc: free what no run needs", runCache},
 		{"stages", "list stage kinds and their parameters", runStages},
+		{"tokenize", "train a byte-level BPE tokenizer or encode text with one", runTokenize},
+		{"eval", "evaluate: fid of two feature files", runEval},
+		{"audio", "audio tools: mel spectrogram of a WAV file", runAudio},
 		{"help", "print this help", nil},
 	}
 }
