@@ -3,7 +3,9 @@ package torch
 import (
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -43,10 +45,23 @@ func BenchmarkGANStep(b *testing.B) {
 		a.free()
 	}
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if err := tr.step(&a, real, i, m); err != nil {
 			b.Fatal(err)
 		}
 		a.free()
 	}
+	// CPU time per step, every thread, user and system (spinning included),
+	// to compare with Python's time.process_time.
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime is the process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

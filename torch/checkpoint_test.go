@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,6 +27,25 @@ func TestSameSeedSameWeights(t *testing.T) {
 	defer b.Close()
 	if !bytes.Equal(weightsOf(t, a.m), weightsOf(t, b.m)) {
 		t.Errorf("same seed, different weights: max difference %g", maxAbsDiff(t, a.m, b.m))
+	}
+	// The files too, byte for byte: the cache and `pipe reproduce` compare
+	// outputs by content.
+	dirA, dirB := t.TempDir(), t.TempDir()
+	if err := a.Save(dirA); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Save(dirB); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{WeightsFile, VarStoreFile, LossesFile} {
+		fa, errA := os.ReadFile(filepath.Join(dirA, name))
+		fb, errB := os.ReadFile(filepath.Join(dirB, name))
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !bytes.Equal(fa, fb) {
+			t.Errorf("same seed: %s differs between two runs", name)
+		}
 	}
 
 	cfg.Seed++

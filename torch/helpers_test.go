@@ -17,6 +17,11 @@ var (
 	fashionTrain *tensor.Tensor
 	fashionTest  *tensor.Tensor
 	fashionErr   error
+
+	labelsOnce  sync.Once
+	labelsTrain *tensor.Tensor
+	labelsTest  *tensor.Tensor
+	labelsErr   error
 )
 
 // fashion returns the first n training (or test) images of Fashion-MNIST,
@@ -38,6 +43,29 @@ func fashion(t testing.TB, n int, test bool) *tensor.Tensor {
 	src := fashionTrain
 	if test {
 		src = fashionTest
+	}
+	return firstImages(src, n)
+}
+
+// fashionLabels returns the labels of the first n training (or test)
+// images of Fashion-MNIST, U8 [n].
+func fashionLabels(t testing.TB, n int, test bool) *tensor.Tensor {
+	t.Helper()
+	labelsOnce.Do(func() {
+		labelsTrain, labelsErr = tensor.ReadIDXFile(fashionDir + "train-labels-idx1-ubyte.gz")
+		if labelsErr == nil {
+			labelsTest, labelsErr = tensor.ReadIDXFile(fashionDir + "t10k-labels-idx1-ubyte.gz")
+		}
+	})
+	if os.IsNotExist(labelsErr) {
+		t.Skipf("Fashion-MNIST not installed (Debian package dataset-fashion-mnist): %v", labelsErr)
+	}
+	if labelsErr != nil {
+		t.Fatal(labelsErr)
+	}
+	src := labelsTrain
+	if test {
+		src = labelsTest
 	}
 	return firstImages(src, n)
 }

@@ -178,13 +178,12 @@ func (bn batchNorm) forward(a *arena, x *ts.Tensor, train bool) *ts.Tensor {
 	return a.add(ts.MustBatchNorm(x, bn.w, bn.b, bn.mean, bn.variance, train, 0.1, 1e-5, false))
 }
 
-// leaky is LeakyReLU with slope 0.2. gotch v0.7.0's LeakyRelu has its slope
-// fixed at 0.01; PReLU with a constant one-element weight is the same
-// function in one op (max(x, 0.2x) would take two).
-type leaky struct{ slope *ts.Tensor }
+// leaky is LeakyReLU with a fixed negative slope (0.2 in every network
+// here), libtorch's own leaky_relu through ops.cpp.
+type leaky struct{ slope float64 }
 
-func (m *model) leaky(slope float32) leaky { return leaky{m.constant(slope)} }
+func (m *model) leaky(slope float64) leaky { return leaky{slope} }
 
 func (l leaky) forward(a *arena, x *ts.Tensor) *ts.Tensor {
-	return a.add(x.MustPrelu(l.slope, false))
+	return a.add(mustLeakyReLU(x, l.slope))
 }

@@ -25,7 +25,7 @@ func TestMemoryFlat(t *testing.T) {
 		Arch: "mlp", Loss: "bce", Latent: 100, DSteps: 1,
 		Training: Training{Batch: 64, Epochs: 500, LR: 2e-4, Seed: 1, Threads: 2},
 	}
-	var start, end int64
+	var start, end, peak int64
 	cfg.Progress = func(done, total int) {
 		if done%500 != 0 {
 			return
@@ -34,7 +34,7 @@ func TestMemoryFlat(t *testing.T) {
 		if done == 500 {
 			start = rss
 		}
-		end = rss
+		end, peak = rss, max(peak, rss)
 		t.Logf("step %d: RSS %.1f MB", done, float64(rss)/(1<<20))
 	}
 	g, err := TrainGAN(context.Background(), images, cfg)
@@ -42,10 +42,13 @@ func TestMemoryFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	drift := float64(end-start) / (1 << 20)
-	t.Logf("RSS drift from step 500 to 5000: %+.2f MB (%+.0f bytes a step)", drift, float64(end-start)/4500)
-	if drift > 8 {
-		t.Errorf("resident memory grew %.1f MB over 4,500 steps, want under 8 MB", drift)
+	// The allocator may hand memory back to the system now and then, so
+	// the end can sit below the start; the peak shows any growth.
+	drift, growth := float64(end-start)/(1<<20), float64(peak-start)/(1<<20)
+	t.Logf("RSS drift from step 500 to 5000: %+.2f MB (%+.0f bytes a step); peak %+.2f MB",
+		drift, float64(end-start)/4500, growth)
+	if growth > 8 {
+		t.Errorf("resident memory grew up to %.1f MB over 4,500 steps, want under 8 MB", growth)
 	}
 }
 

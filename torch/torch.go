@@ -3,13 +3,16 @@
 // convolutional VAE; their training loops with checkpoints that resume,
 // sampling, VAE evaluation, and weights in safetensors and in gotch's
 // VarStore format (a TorchScript archive Python's torch.jit.load opens).
+// For evaluation it computes image features (Extractor) with a small CNN
+// classifier trained on the dataset itself or with a user's TorchScript
+// model, such as an Inception port.
 //
 // It is the only package in pipe that imports gotch. Its inputs and outputs
 // are *tensor.Tensor values and plain Go types; it knows nothing of YAML, the
 // cache or the command line.
 //
-// What it does not do: train on several GPUs, load arbitrary PyTorch models,
-// or pick thread counts by itself (callers set them, see SetThreads). Only
+// What it does not do: train on several GPUs, load pickled PyTorch models
+// (only TorchScript files, for features), or pick thread counts by itself (callers set them, see SetThreads). Only
 // the CPU path is tested; Device maps "cuda" to gotch's CUDA device but this
 // machine's libtorch has none.
 //

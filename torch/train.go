@@ -139,9 +139,16 @@ func (m *meter) means() []float64 {
 // loop runs the steps common to both trainers: batches in a seeded order,
 // reseeding, loss bookkeeping, progress and checkpoints.
 type loop struct {
-	cfg   *Training
-	data  *ts.Tensor // [N, C, H, W] on the device
-	n     int
+	cfg  *Training
+	data *ts.Tensor // [N, C, H, W] on the device
+	n    int
+
+	// labels, when set, holds one class per image ([N] int64 on the
+	// device); run selects each batch's labels into batchLabels before
+	// calling step, in the same order as the images.
+	labels      *ts.Tensor
+	batchLabels *ts.Tensor
+
 	ckpt  *checkpointer
 	meter *meter
 
@@ -171,6 +178,9 @@ func (l *loop) run(ctx context.Context, step func(a *arena, batch *ts.Tensor, i 
 		}
 		idx := a.add(ts.MustOfSlice(perm[k*l.cfg.Batch:(k+1)*l.cfg.Batch]).MustTo(l.cfg.Device, true))
 		batch := a.add(l.data.MustIndexSelect(0, idx, false))
+		if l.labels != nil {
+			l.batchLabels = a.add(l.labels.MustIndexSelect(0, idx, false))
+		}
 
 		Seed(stepSeed(l.cfg.Seed, i))
 		err := step(&a, batch, i, l.meter)

@@ -72,11 +72,23 @@ func saveModel(dir string, m *model, key string, meta any, losses []byte) error 
 		return fmt.Errorf("save model %s: %w", path, err)
 	}
 
-	// The temporary file must sit in dir so the rename is atomic.
+	// gotch's VarStore.Save walks a Go map, so its files differ from run
+	// to run in tensor order; the same tensors in the model's own order
+	// give the same bytes for the same weights. The file is written under
+	// its final name (libtorch names the archive's root after it) in a
+	// temporary directory inside dir, so the rename is atomic.
 	path = filepath.Join(dir, VarStoreFile)
-	tmp := filepath.Join(dir, "."+VarStoreFile+".tmp")
-	if err := m.vs.Save(tmp); err != nil {
-		os.Remove(tmp)
+	tmpDir, err := os.MkdirTemp(dir, ".varstore-")
+	if err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	named := make([]ts.NamedTensor, len(m.vars))
+	for i, v := range m.vars {
+		named[i] = ts.NamedTensor{Name: v.name, Tensor: v.t}
+	}
+	tmp := filepath.Join(tmpDir, VarStoreFile)
+	if err := ts.SaveMultiNew(named, tmp); err != nil {
 		return fmt.Errorf("save model %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -162,4 +174,36 @@ func loadVars(m *model, weights map[string]*tensor.Tensor) error {
 		targets[v.name] = v.t
 	}
 	return copyInto(targets, weights)
+}
+
+// Save writes the classifier's weights (WeightsFile, VarStoreFile) and
+// per-epoch training loss and batch accuracy (LossesFile: epoch, loss,
+// accuracy) into dir.
+func (c *Classifier) Save(dir string) error {
+	var csv bytes.Buffer
+	csv.WriteString("epoch,loss,accuracy\n")
+	for _, l := range c.Losses {
+		fmt.Fprintf(&csv, "%d,%s,%s\n", l.Epoch, ftoa(l.Loss), ftoa(l.Accuracy))
+	}
+	return saveModel(dir, c.m, classifierMetaKey, c.cfg.meta(c.shape), csv.Bytes())
+}
+
+// LoadClassifier rebuilds a classifier saved by Save in dir, on dev, from
+// WeightsFile. Its Losses are empty.
+func LoadClassifier(dir string, dev gotch.Device) (*Classifier, error) {
+	var meta classifierMeta
+	weights, err := readWeights(dir, classifierMetaKey, &meta)
+	if err != nil {
+		return nil, err
+	}
+	defer session()()
+	c, err := newClassifier(meta, defaultDevice(dev), 0)
+	if err != nil {
+		return nil, fmt.Errorf("load classifier %s: %w", dir, err)
+	}
+	if err := loadVars(c.m, weights); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("load classifier %s: %w", dir, err)
+	}
+	return c, nil
 }

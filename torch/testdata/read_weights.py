@@ -6,7 +6,14 @@ model.safetensors is read with numpy and json only (no safetensors
 package): an 8-byte little-endian header length, a JSON header, raw
 little-endian data. model.pt is opened with torch.jit.load. The script
 checks that both hold the same names and identical values, and prints one
-line per tensor and a final "ok <count>"; any mismatch exits non-zero.
+line per tensor,
+
+    tensor NAME SHAPE DTYPE SUM FIRST LAST
+
+(SHAPE as 2x3x4, SUM the float64 sum of the values, FIRST and LAST the first
+and last values in row-major order, all as Python's shortest repr) so that
+the Go test compares them with the values it saved, and a final
+"ok <count>". Any mismatch between the two files exits non-zero.
 """
 import json
 import struct
@@ -60,7 +67,10 @@ def main():
         a, b = st[name], vs[name]
         if a.shape != b.shape or not np.array_equal(a, b):
             sys.exit(f"{name}: safetensors {a.shape} and varstore {b.shape} differ")
-        print(f"{name} {list(a.shape)} {a.dtype} sum={float(a.astype(np.float64).sum()):.6g}")
+        shape = "x".join(str(d) for d in a.shape) or "scalar"
+        flat = a.reshape(-1)
+        total = float(a.astype(np.float64).sum())
+        print(f"tensor {name} {shape} {a.dtype} {total!r} {float(flat[0])!r} {float(flat[-1])!r}")
     print("ok", len(st))
 
 
