@@ -6,7 +6,12 @@
 // numerical work belongs to packages tensor, augment, audio, tokenize and
 // metrics, which know nothing of the pipeline.
 //
-// Conventions between stages: an image dataset is a file "data.safetensors"
-// holding "images" (N x C x H x W; U8 in 0..255 or F32) and, when known,
-// "labels" (I64, N).
+// Conventions between stages, by file name:
+//   - data.safetensors: an image dataset, "images" (N x C x H x W; U8 in
+//     0..255 or F32 in [0, 1]) and, when known, "labels" (I64, N);
+//   - features.safetensors and stats.safetensors: feature vectors and their
+//     mean and covariance, with the extractor's name in the metadata;
+//   - audio.safetensors and mel.safetensors: one tensor per clip;
+//   - text.txt, heldout.txt, tokenizer.json and tokens.safetensors: text,
+//     a BPE tokenizer and token ids.
 package stages

@@ -1,6 +1,8 @@
 // Package neural registers the stage kinds that train or run networks on
-// libtorch through package torch: train/gan, train/vae, generate/images and
-// eval/recon. Importing it links libtorch.
+// libtorch through package torch: train/gan, train/vae, train/classifier,
+// train/lm, generate/images, generate/text, features/images, eval/recon,
+// eval/perplexity, eval/bleu and the export kinds. Importing it links
+// libtorch.
 //
 // The adapters translate parameters and artifacts; training itself, its
 // checkpoints and its numerical guards live in package torch.
