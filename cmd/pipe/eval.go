@@ -17,6 +17,8 @@ import (
 
 const evalUsage = `
 Usage: pipe eval fid [--json] [--tensor NAME] [--allow-rank-deficient] A B
+       pipe eval bleu HYP -r REF [-r REF]... [--tokenize T] [--smooth-method M]
+                      [--smooth-value V] [--lowercase] [--width N] [--json]
 
 fid prints the Fréchet distance between two sets of feature vectors, the
 arithmetic of FID: A and B are N x D matrices (one sample per row) in .npy
@@ -33,7 +35,15 @@ A set with no more samples than features has a singular covariance and a
 value that is mostly estimation bias: it is refused unless
 --allow-rank-deficient is given, which computes it with a warning.
 
+bleu scores a file of hypotheses, one segment a line, against one or more
+reference files of as many lines, exactly as sacreBLEU 2 does (its option
+names, tokenizers 13a, intl, char and none, smoothing exp, floor, add-k and
+none). It prints sacreBLEU's text line, signature first; --json prints the
+JSON object sacreBLEU prints by default.
+
 Examples:
+  pipe eval bleu hyp.txt -r ref.txt
+  pipe eval bleu hyp.txt -r ref1.txt -r ref2.txt --tokenize intl --json
   pipe eval fid real_feats.npy fake_feats.npy
   pipe eval fid --json real.safetensors fake.safetensors | jq .value
   pipe eval fid --tensor pool3 --allow-rank-deficient a.safetensors b.npy
@@ -42,16 +52,18 @@ Examples:
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, strings.TrimLeft(evalUsage, "\n"))
-		return usagef("eval takes a metric: fid")
+		return usagef("eval takes a metric: fid or bleu")
 	}
 	switch args[0] {
 	case "fid":
 		return runEvalFID(ctx, args[1:], stdout, stderr)
+	case "bleu":
+		return runEvalBLEU(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, strings.TrimLeft(evalUsage, "\n"))
 		return nil
 	}
-	return usagef("eval %s: unknown metric; want fid", args[0])
+	return usagef("eval %s: unknown metric; want fid or bleu", args[0])
 }
 
 // evalFIDOptions are the flags of `pipe eval fid`.
