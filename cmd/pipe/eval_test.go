@@ -188,9 +188,10 @@ func TestEvalUsage(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"eval"}, 2, "", "eval takes a metric: fid"},
-		{[]string{"eval", "bleu"}, 2, "", "eval bleu: unknown metric; want fid"},
+		{[]string{"eval", "bleu"}, 2, "", "eval bleu takes one hypothesis file, got 0"},
+		{[]string{"eval", "rouge"}, 2, "", "eval rouge: unknown metric; want fid or bleu"},
 		{[]string{"eval", "-h"}, 0, "Usage: pipe eval fid", ""},
-		{[]string{"eval", "fid", "-h"}, 0, "", "Examples:\n  pipe eval fid real_feats.npy fake_feats.npy"},
+		{[]string{"eval", "fid", "-h"}, 0, "", "  pipe eval fid real_feats.npy fake_feats.npy"},
 	} {
 		r := pipe(t, tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
