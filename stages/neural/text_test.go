@@ -2,7 +2,6 @@ package neural
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,40 +9,15 @@ import (
 	"testing"
 
 	"github.com/pipe-ml/pipe/pipeline"
-	"github.com/pipe-ml/pipe/pipeline/cache"
+	"github.com/pipe-ml/pipe/pipeline/pipelinetest"
 	"github.com/pipe-ml/pipe/stages"
 	"github.com/pipe-ml/pipe/tokenize"
 )
 
-// runLMSpec runs an experiment file through the real loader and executor
-// with a cache in a temporary directory, and returns the results by stage.
+// runLMSpec runs spec through pipelinetest.Run.
 func runLMSpec(t *testing.T, dir, spec string) map[string]*pipeline.StageResult {
 	t.Helper()
-	path := filepath.Join(dir, "exp.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := pipeline.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Resolve(s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.Open(filepath.Join(dir, "cache"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.NewExecutor(c, 1, nil).Run(context.Background(), g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*pipeline.StageResult{}
-	for _, r := range res {
-		out[r.Name] = r
-	}
-	return out
+	return pipelinetest.Run(t, dir, spec)
 }
 
 // TestTextStages runs the text chain of fortunes-lm.yaml at toy size on
