@@ -54,27 +54,11 @@ func (s exportStage) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	if err != nil {
 		return err
 	}
-	if in.Kind != "train/gan" && in.Kind != "train/vae" && in.Kind != "train/lm" {
-		return fmt.Errorf("input model from stage %q is %s; want train/gan, train/vae or train/lm",
-			in.Stage, in.Kind)
-	}
-	m, err := export.Load(in.Dir)
-	if err != nil {
-		return err
-	}
 	p, err := provenance(rc, in)
 	if err != nil {
 		return err
 	}
-
-	switch s.format {
-	case "onnx":
-		err = m.WriteONNX(rc.Out, p)
-	case "safetensors":
-		err = m.WriteSafetensors(rc.Out, p)
-	case "torchscript":
-		err = writeTorchScript(m, rc.Out, p)
-	}
+	m, err := Export(s.format, in, p, rc.Out)
 	if err != nil {
 		return err
 	}
@@ -83,6 +67,40 @@ func (s exportStage) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		"parameters", m.Parameters())
 	return nil
 }
+
+// ExportFormats are the formats Export writes.
+var ExportFormats = []string{"onnx", "safetensors", "torchscript"}
+
+// Export writes the model a train/gan, train/vae or train/lm stage left in
+// model.Dir to dir in format (one of ExportFormats), with its model card.
+// The export stages call it, and so does `pipe export`, which knows the
+// run ID a stage cannot.
+func Export(format string, model *pipeline.Artifact, p export.Provenance, dir string) (*export.Model, error) {
+	if model.Kind != "train/gan" && model.Kind != "train/vae" && model.Kind != "train/lm" {
+		return nil, fmt.Errorf("stage %q is %s; want train/gan, train/vae or train/lm", model.Stage, model.Kind)
+	}
+	m, err := export.Load(model.Dir)
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "onnx":
+		err = m.WriteONNX(dir, p)
+	case "safetensors":
+		err = m.WriteSafetensors(dir, p)
+	case "torchscript":
+		err = writeTorchScript(m, dir, p)
+	default:
+		err = fmt.Errorf("export format %q: want onnx, safetensors or torchscript", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DescribeDataset is what a model card says of the data in artifact a.
+func DescribeDataset(a *pipeline.Artifact) (*export.Dataset, error) { return describeDataset(a) }
 
 // writeTorchScript builds each network's module through libtorch and then
 // the model card, which hashes the files.
