@@ -16,12 +16,14 @@ import (
 
 const cacheUsage = `
 Usage: pipe cache du
-       pipe cache gc [--keep-last N] [--all] [--dry-run]
+       pipe cache gc [--keep-last N] [--all] [--work] [--dry-run]
 
 du prints what the cache holds. gc removes cache entries and objects that no
 recorded run refers to (or, with --keep-last, that none of the newest N runs
 refers to; with --all, keeps every entry and removes only what nothing refers
 to), and the laid-out outputs of removed entries. It says what it freed.
+The checkpoints of stages that never finished (a killed training) are kept,
+so that the next run resumes from them, unless --work is given.
 
 Examples:
   pipe cache du
@@ -35,12 +37,14 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		keepLast int
 		all      bool
 		dryRun   bool
+		work     bool
 	)
 	fs := newFlagSet("cache", cacheUsage, stderr)
 	common.register(fs)
 	fs.IntVar(&keepLast, "keep-last", 0, "gc: keep only what the newest N runs refer to (0: all runs)")
 	fs.BoolVar(&all, "all", false, "gc: keep every entry; remove only unreferenced objects and leftovers")
 	fs.BoolVar(&dryRun, "dry-run", false, "gc: say what would be freed, remove nothing")
+	fs.BoolVar(&work, "work", false, "gc: remove the checkpoints of unfinished stages too")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -56,7 +60,7 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "du":
 		return cacheDU(c, stdout)
 	case "gc":
-		return cacheGC(c, keepLast, all, dryRun, stdout)
+		return cacheGC(c, keepLast, all, work, dryRun, stdout)
 	}
 	return usagef("cache %s: want du or gc", pos[0])
 }
@@ -83,7 +87,7 @@ func cacheDU(c *cache.Cache, w io.Writer) error {
 	return nil
 }
 
-func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error {
+func cacheGC(c *cache.Cache, keepLast int, all, work, dryRun bool, w io.Writer) error {
 	opt := cache.GCOptions{Keep: map[cache.ID]bool{}, KeepAll: all, DryRun: dryRun}
 	runs, err := c.Runs()
 	if err != nil {
@@ -112,6 +116,10 @@ func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error 
 		return err
 	}
 	res.TempRemoved += tempRemoved
+	workFreed, workRemoved, workKept, err := removeWork(c, work, res.Busy, dryRun)
+	if err != nil {
+		return err
+	}
 	verb := "freed"
 	if dryRun {
 		verb = "would free"
@@ -126,10 +134,51 @@ func cacheGC(c *cache.Cache, keepLast int, all, dryRun bool, w io.Writer) error 
 	fmt.Fprintf(w, "kept %s and %s (%s), referred to by %s\n",
 		plural(res.EntriesKept, "entry", "entries"), plural(res.ObjectsKept, "object", "objects"),
 		bytesStr(res.BytesKept), plural(kept, "run", "runs"))
+	if workRemoved > 0 {
+		fmt.Fprintf(w, "%s %s of checkpoints: %s\n", verb, bytesStr(workFreed), plural(workRemoved, "stage", "stages"))
+	}
+	if workKept > 0 {
+		fmt.Fprintf(w, "kept the checkpoints of %s that did not finish (--work removes them)\n",
+			plural(workKept, "stage", "stages"))
+	}
 	if res.Busy {
 		fmt.Fprintln(w, "another pipe is using the cache: what changed in the last hour was kept")
 	}
 	return nil
+}
+
+// removeWork removes stages' work directories (checkpoints). Those whose
+// key is committed are leftovers and go; with all, the checkpoints of
+// stages that never finished go too, and a killed training starts over.
+// While another pipe holds the cache (busy) nothing is removed: a running
+// stage writes its checkpoints there.
+func removeWork(c *cache.Cache, all, busy, dryRun bool) (freed int64, removed, kept int, err error) {
+	dir := filepath.Join(c.Dir(), "work")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, e := range ents {
+		key, perr := cache.ParseID(e.Name())
+		_, gerr := c.Get(key)
+		done := perr == nil && gerr == nil
+		if busy || !(done || all) {
+			kept++
+			continue
+		}
+		n, _ := dirUsage(filepath.Join(dir, e.Name()))
+		freed += n
+		removed++
+		if !dryRun {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return freed, removed, kept, err
+			}
+		}
+	}
+	return freed, removed, kept, nil
 }
 
 // removeOrphanOutputs removes laid-out output directories whose entry is
