@@ -67,7 +67,7 @@ type StageResult struct {
 	Params   Values // resolved: external paths absolute, globs expanded
 	Cached   bool   // found in the cache: nothing ran
 	Shared   bool   // computed once for several graphs run together
-	Seconds  float64
+	Seconds  float64 // how long it ran; for a cached stage, when it ran
 	Outputs  []cache.Output
 	Metrics  map[string]float64
 	Dir      string // the outputs, materialised read-only
