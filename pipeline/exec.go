@@ -64,9 +64,9 @@ type StageResult struct {
 	Key      cache.ID
 	OutputID cache.ID
 	Seed     int64
-	Params   Values // resolved: external paths absolute, globs expanded
-	Cached   bool   // found in the cache: nothing ran
-	Shared   bool   // computed once for several graphs run together
+	Params   Values  // resolved: external paths absolute, globs expanded
+	Cached   bool    // found in the cache: nothing ran
+	Shared   bool    // computed once for several graphs run together
 	Seconds  float64 // how long it ran; for a cached stage, when it ran
 	Outputs  []cache.Output
 	Metrics  map[string]float64
