@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -125,7 +126,7 @@ func (x *Executor) Run(ctx context.Context, g *Graph) ([]*StageResult, error) {
 					return
 				}
 				inputs[e.Slot] = &Artifact{Stage: in.Name, Kind: in.Kind, Dir: in.Dir,
-					Files: outputNames(in.Outputs), Metrics: in.Metrics}
+					Files: outputNames(in.Outputs), Metrics: in.Metrics, key: in.Key, outputs: in.Outputs}
 				ids[e.From.Name] = in.OutputID
 			}
 			if ctx.Err() != nil {
@@ -298,6 +299,35 @@ func (x *Executor) materialize(key cache.ID, outs []cache.Output) (string, error
 	return dir, nil
 }
 
+// checkInputs makes sure each input's laid-out files are the bytes the
+// cache committed before a stage reads them. A file changed under
+// .pipe/out (by a person, a script, a failing disk) is caught by its hash,
+// through the stat cache so that an untouched file is not read again, and
+// laid out afresh from its object, which is checked in turn.
+func (x *Executor) checkInputs(inputs map[string]*Artifact, log *slog.Logger) error {
+	slots := slices.Sorted(maps.Keys(inputs))
+	for _, slot := range slots {
+		a := inputs[slot]
+		for _, o := range a.outputs {
+			path := filepath.Join(a.Dir, filepath.FromSlash(o.Name))
+			id, err := x.Cache.HashExternal(path)
+			if err == nil && id == o.ID {
+				continue
+			}
+			log.Warn("an input's file differs from what the cache committed; laying it out again",
+				"input", slot, "file", path)
+			if err := os.RemoveAll(a.Dir); err != nil {
+				return fmt.Errorf("input %s: %w", slot, err)
+			}
+			if _, err := x.materialize(a.key, a.outputs); err != nil {
+				return fmt.Errorf("input %s from stage %q: %w (run again with --force %s)", slot, a.Stage, err, a.Stage)
+			}
+			break
+		}
+	}
+	return nil
+}
+
 // outputsPresent checks, by size, that dir holds the outputs. Contents are
 // trusted: they were verified when written.
 func outputsPresent(dir string, outs []cache.Output) bool {
@@ -352,6 +382,10 @@ func (x *Executor) execute(ctx context.Context, n *Node, params Values, inputs m
 		return err
 	}
 	defer os.RemoveAll(out)
+
+	if err := x.checkInputs(inputs, log); err != nil {
+		return err
+	}
 
 	threads := x.Threads
 	if threads <= 0 {

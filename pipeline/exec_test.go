@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,5 +215,37 @@ func TestRunShared(t *testing.T) {
 	// a runs once and is shared twice; b and s run once per point.
 	if ran != 7 || shared != 2 {
 		t.Errorf("ran %d stages, shared %d; want 7 and 2", ran, shared)
+	}
+}
+
+// TestAlteredInput: a laid-out output changed in place (same size) is
+// caught before a stage reads it, laid out again from its object, and the
+// stage computes from the committed bytes.
+func TestAlteredInput(t *testing.T) {
+	c := openCache(t)
+	g := mustGraph(t, strings.Replace(chain, "  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n", "", 1))
+	res, err := NewExecutor(c, 1, nil).Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(res[0].Dir, "value.txt")
+	if err := os.WriteFile(path, []byte("9"), 0o644); err != nil { // was "1"
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	x := NewExecutor(c, 1, slog.New(slog.NewTextHandler(&logs, nil)))
+	x.Force = map[string]bool{"s": true}
+	res, err = x.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[2].Metrics["value"]; got != 3 {
+		t.Errorf("s computed %v from an altered input, want 3", got)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "1" {
+		t.Errorf("value.txt is %q after the run, want the committed %q", b, "1")
+	}
+	if !strings.Contains(logs.String(), "differs from what the cache committed") {
+		t.Errorf("no warning logged:\n%s", logs.String())
 	}
 }

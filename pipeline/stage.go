@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/pipe-ml/pipe/pipeline/cache"
 )
 
 // Stage is one kind of work an experiment can use, such as "dataset/idx" or
@@ -112,6 +114,9 @@ type Artifact struct {
 	Dir     string
 	Files   []string // names relative to Dir, sorted
 	Metrics map[string]float64
+
+	key     cache.ID       // the upstream stage's key, whose outputs Dir lays out
+	outputs []cache.Output // what the cache committed, to check Dir against
 }
 
 // Path joins name to the artifact's directory.
