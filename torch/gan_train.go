@@ -91,7 +91,7 @@ func (t *ganTrainer) bce(a *arena, p *ts.Tensor, label float64) *ts.Tensor {
 	if label != 1 {
 		target.MustFill_(t.sc.get(label))
 	}
-	return a.add(p.MustBinaryCrossEntropy(target, none, ts.ReductionMean, false))
+	return bce(a, p, target, ts.ReductionMean)
 }
 
 // discriminatorLoss is BCE(D(real), 1) + BCE(D(fake), 0).

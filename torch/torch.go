@@ -139,3 +139,17 @@ func scalar(x *ts.Tensor) float64 {
 func takeScalar(x *ts.Tensor) float64 {
 	return x.Float64Values(true)[0]
 }
+
+// bce is the binary cross-entropy of probabilities p against target. A
+// diverging network's p holds NaN, which libtorch's BCE refuses with an
+// error that gotch turns into the end of the process; the loss is then NaN
+// instead (the sum of p), for the training loop's guard to report with its
+// step.
+func bce(a *arena, p, target *ts.Tensor, reduction int64) *ts.Tensor {
+	nans := p.MustIsnan(false)
+	count := nans.MustSum(gotch.Int64, true)
+	if count.Int64Values(true)[0] > 0 {
+		return a.add(p.MustSum(gotch.Float, false))
+	}
+	return a.add(p.MustBinaryCrossEntropy(target, none, reduction, false))
+}

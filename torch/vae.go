@@ -182,7 +182,7 @@ func (v *VAE) losses(a *arena, x *ts.Tensor, sc scalars, sample bool) (recon, kl
 	xhat := v.dec.forward(a, z)
 
 	if v.cfg.Recon == "bce" {
-		recon = a.add(xhat.MustBinaryCrossEntropy(x, none, ts.ReductionSum, false))
+		recon = bce(a, xhat, x, ts.ReductionSum)
 	} else {
 		recon = a.add(xhat.MustMseLoss(x, ts.ReductionSum, false))
 	}
