@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -184,6 +188,9 @@ func decodeWith(st *StageSpec, sc Schema, params map[string]*yaml.Node, p *probl
 		if err == nil {
 			err = prm.checkValue(v)
 		}
+		if err == nil {
+			err = checkFiles(filepath.Dir(p.file), prm.Type, v)
+		}
 		if err != nil {
 			p.add(n, join(path, prm.Name), "%v", err)
 			continue
@@ -191,6 +198,30 @@ func decodeWith(st *StageSpec, sc Schema, params map[string]*yaml.Node, p *probl
 		vals[prm.Name] = v
 	}
 	return vals
+}
+
+// checkFiles reports a Path parameter naming no file, or a Paths pattern
+// matching none, so that validate and plan catch them before anything runs.
+func checkFiles(base string, t Type, v any) error {
+	switch t {
+	case Path:
+		name, _ := v.(string)
+		if name == "" {
+			return nil
+		}
+		abs := absPath(base, name)
+		if _, err := os.Stat(abs); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s: no such file", abs)
+			}
+			return err
+		}
+	case Paths:
+		list, _ := v.([]string)
+		_, err := expandPaths(base, list)
+		return err
+	}
+	return nil
 }
 
 var refRE = regexp.MustCompile(`\$\{([^}]*)\}`)

@@ -45,7 +45,7 @@ func runSpecErr(t *testing.T, dir, spec string) (map[string]*pipeline.StageResul
 	}
 	g, err := pipeline.Resolve(s, nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err // a missing file is caught here, before anything runs
 	}
 	c, err := cache.Open(filepath.Join(dir, "cache"), nil)
 	if err != nil {
