@@ -52,7 +52,7 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) != 1 {
 		return usagef("cache takes du or gc")
 	}
-	c, err := common.openCache(common.logger(stderr))
+	c, err := common.openExistingCache(common.logger(stderr))
 	if err != nil {
 		return err
 	}

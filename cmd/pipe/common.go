@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -46,12 +47,36 @@ func (c *commonFlags) logger(stderr io.Writer) *slog.Logger {
 }
 
 func (c *commonFlags) openCache(log *slog.Logger) (*cache.Cache, error) {
-	dir := c.cacheDir
-	if dir == "" {
-		dir = os.Getenv("PIPE_CACHE")
+	return cache.Open(c.dir(), log)
+}
+
+// dir is the cache directory: --cache, else $PIPE_CACHE, else .pipe.
+func (c *commonFlags) dir() string {
+	if c.cacheDir != "" {
+		return c.cacheDir
 	}
-	if dir == "" {
-		dir = ".pipe"
+	if d := os.Getenv("PIPE_CACHE"); d != "" {
+		return d
+	}
+	return ".pipe"
+}
+
+// errNoCache: a command that only reads found no cache where it looked.
+var errNoCache = errors.New("no cache")
+
+// openExistingCache opens the cache for commands that only read it (runs,
+// show, compare, cache, export, reproduce): a mistyped --cache must not
+// leave a new, empty cache behind.
+func (c *commonFlags) openExistingCache(log *slog.Logger) (*cache.Cache, error) {
+	dir := c.dir()
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &inputError{fmt.Errorf("%w at %s: nothing has run with it (--cache or PIPE_CACHE chooses another)", errNoCache, dir)}
+	case err != nil:
+		return nil, invalid(err)
+	case !fi.IsDir():
+		return nil, invalidf("cache %s is not a directory", dir)
 	}
 	return cache.Open(dir, log)
 }

@@ -62,7 +62,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) == 0 && o.sweep == "" {
 		o.sweep = "last"
 	}
-	c, err := o.common.openCache(o.common.logger(stderr))
+	c, err := o.common.openExistingCache(o.common.logger(stderr))
 	if err != nil {
 		return err
 	}

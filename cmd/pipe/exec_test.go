@@ -105,6 +105,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown-param", []string{"run", "testdata/run/fashion.yaml", "-p", "m=3"}, exitUsage,
 			`command line: params.m: no such parameter in testdata/run/fashion.yaml (did you mean "n"?)`},
 		{"bad-run-id", []string{"show", "zz"}, exitUsage, `pipe: run "zz": not a hex run id or prefix`},
+		{"no-cache", []string{"show", "abc"}, exitUsage, "pipe: no cache at $DIR/cache: nothing has run with it (--cache or PIPE_CACHE chooses another)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,12 +115,21 @@ func TestExitCodes(t *testing.T) {
 				args = append(args, strings.ReplaceAll(a, "$DIR", dir))
 			}
 			args = append(args, "--cache", filepath.Join(dir, "cache"))
+			if tt.name != "no-cache" {
+				if err := os.MkdirAll(filepath.Join(dir, "cache"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
 			r := pipe(t, args...)
 			if r.code != tt.code {
 				t.Errorf("pipe %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, tt.code, r.stderr)
 			}
-			if tt.stderr != "" && !slices.Contains(strings.Split(r.stderr, "\n"), tt.stderr) {
-				t.Errorf("pipe %s: stderr lacks the line\n%s\nstderr:\n%s", strings.Join(args, " "), tt.stderr, r.stderr)
+			want := strings.ReplaceAll(tt.stderr, "$DIR", dir)
+			if want != "" && !slices.Contains(strings.Split(r.stderr, "\n"), want) {
+				t.Errorf("pipe %s: stderr lacks the line\n%s\nstderr:\n%s", strings.Join(args, " "), want, r.stderr)
+			}
+			if tt.name == "no-cache" && exists(filepath.Join(dir, "cache")) {
+				t.Errorf("pipe %s created the cache it only reads", strings.Join(args, " "))
 			}
 		})
 	}

@@ -55,7 +55,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("--format %q: want onnx, safetensors or torchscript", format)
 	}
 	log := common.logger(stderr)
-	c, err := common.openCache(log)
+	c, err := common.openExistingCache(log)
 	if err != nil {
 		return err
 	}

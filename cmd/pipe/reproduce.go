@@ -47,7 +47,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("reproduce takes one run ID (or a unique prefix)")
 	}
 	log := common.logger(stderr)
-	c, err := common.openCache(log)
+	c, err := common.openExistingCache(log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -38,7 +39,11 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("runs takes no arguments")
 	}
 	log := common.logger(stderr)
-	c, err := common.openCache(log)
+	c, err := common.openExistingCache(log)
+	if errors.Is(err, errNoCache) {
+		fmt.Fprintln(stderr, "no recorded runs in", common.dir())
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) != 1 {
 		return usagef("show takes one run ID (or a unique prefix)")
 	}
-	c, err := common.openCache(common.logger(stderr))
+	c, err := common.openExistingCache(common.logger(stderr))
 	if err != nil {
 		return err
 	}
