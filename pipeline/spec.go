@@ -99,7 +99,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 			p.addAt(Pos{File: file}, "", "empty experiment file")
 			return nil, p.err()
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -146,8 +146,13 @@ func Parse(file string, data []byte) (*Spec, error) {
 	return s, p.err()
 }
 
-// yamlSyntaxError turns yaml.v3's "yaml: line N: msg" into our form.
-func yamlSyntaxError(file string, err error) error {
+// flowRef matches an unquoted ${param} as a value inside a {...} mapping,
+// where YAML reads the braces as its own.
+var flowRef = regexp.MustCompile(`\{.*:\s*\$\{`)
+
+// yamlSyntaxError turns yaml.v3's "yaml: line N: msg" into our form, with a
+// hint for the mistake everyone makes once: ${param} unquoted inside {...}.
+func yamlSyntaxError(file string, data []byte, err error) error {
 	msg := err.Error()
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
@@ -156,6 +161,13 @@ func yamlSyntaxError(file string, err error) error {
 		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := max(0, line-3); i < min(line+2, len(lines)); i++ {
+		if flowRef.MatchString(lines[i]) {
+			msg += fmt.Sprintf(` (line %d: inside {...} quote a reference, "${name}"; it keeps its type)`, i+1)
+			break
+		}
 	}
 	p := &problems{file: file}
 	p.addAt(Pos{File: file, Line: line}, "", "YAML syntax: %s", msg)
