@@ -27,8 +27,9 @@ func (normalize) Schema() pipeline.Schema {
 		return nil
 	}
 	return pipeline.Schema{
-		Doc: "(x - mean) / std per channel, after scaling bytes to [0, 1]; " +
-			"mean 0.5 and std 0.5 map images to [-1, 1] for a Tanh generator",
+		Doc: "(x - mean) / std per channel, after scaling bytes to [0, 1], for data leaving pipe " +
+			"or a user's model; pipe's trainers and feature extractors take [0, 1] images and scale " +
+			"them themselves, so connect them to the data, not to this stage",
 		Params: []pipeline.Param{
 			{Name: "mean", Type: pipeline.Floats, Default: []float64{0.5}},
 			{Name: "std", Type: pipeline.Floats, Default: []float64{0.5}, Check: positive},

@@ -57,7 +57,8 @@ func loadImages(images *tensor.Tensor, dev gotch.Device, signed bool) (*ts.Tenso
 		lo, hi := takeScalar(x.MustMin(false)), takeScalar(x.MustMax(false))
 		if lo < 0 || hi > 1 {
 			x.MustDrop()
-			return nil, fmt.Errorf("images: float values must lie in [0, 1], found [%g, %g]", lo, hi)
+			return nil, fmt.Errorf("images: float values must lie in [0, 1], found [%g, %g]: "+
+				"pipe's networks scale [0, 1] images themselves; connect the data before any normalize", lo, hi)
 		}
 	}
 	if signed {
