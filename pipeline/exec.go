@@ -232,7 +232,12 @@ func (x *Executor) stage(ctx context.Context, g *Graph, n *Node, baseDir string,
 	log.Info("stage start", "key", key.Short())
 	start := time.Now()
 	if err := x.execute(ctx, n, params, inputs, r, log); err != nil {
-		log.Error("stage failed", "seconds", round(time.Since(start).Seconds()), "err", err)
+		if ctx.Err() != nil {
+			// Interrupted, not failed: its checkpoints stay for the next run.
+			log.Warn("stage interrupted", "seconds", round(time.Since(start).Seconds()))
+		} else {
+			log.Error("stage failed", "seconds", round(time.Since(start).Seconds()), "err", err)
+		}
 		fail(err)
 		return
 	}

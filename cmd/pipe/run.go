@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -208,7 +210,7 @@ func printRunText(w io.Writer, g *pipeline.Graph, runID cache.ID, results []*pip
 		}
 		sort.Strings(names)
 		for _, m := range names {
-			metrics = append(metrics, fmt.Sprintf("  %s.%s = %.6g", r.Name, m, r.Metrics[m]))
+			metrics = append(metrics, fmt.Sprintf("  %s.%s = %s", r.Name, m, formatMetric(r.Metrics[m], 6)))
 		}
 		for _, o := range r.Outputs {
 			if strings.HasSuffix(o.Name, ".png") && r.Dir != "" {
@@ -225,4 +227,13 @@ func printRunText(w io.Writer, g *pipeline.Graph, runID cache.ID, results []*pip
 	if !runID.IsZero() {
 		fmt.Fprintf(w, "\nrun %s (%s)\n", runID.Short(), g.Spec.Name)
 	}
+}
+
+// formatMetric prints a metric for people: whole numbers (counts, sizes)
+// in full, others with digits significant digits.
+func formatMetric(v float64, digits int) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', digits, 64)
 }

@@ -118,7 +118,7 @@ func metricList(m map[string]float64) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%.5g", k, m[k])
+		parts[i] = k + "=" + formatMetric(m[k], 5)
 	}
 	return strings.Join(parts, " ")
 }
