@@ -111,7 +111,7 @@ func cacheGC(c *cache.Cache, keepLast int, all, work, dryRun bool, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	outFreed, outRemoved, tempRemoved, err := removeOrphanOutputs(c, res.Busy, dryRun)
+	outFreed, outRemoved, tempRemoved, err := removeOrphanOutputs(c, res.Removed, res.Busy, dryRun)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,12 @@ func removeWork(c *cache.Cache, all, busy, dryRun bool) (freed int64, removed, k
 // the temporary directories (".tmp-*") of stages or copies killed
 // mid-way, once they are an hour old and no other pipe holds the cache
 // (busy): a running stage writes into one. Those count as temps.
-func removeOrphanOutputs(c *cache.Cache, busy, dryRun bool) (freed int64, removed, temps int, err error) {
+func removeOrphanOutputs(c *cache.Cache, gone []cache.ID, busy, dryRun bool) (freed int64, removed, temps int, err error) {
+	// With dryRun the entries gc would remove are still there.
+	removedKeys := map[cache.ID]bool{}
+	for _, k := range gone {
+		removedKeys[k] = true
+	}
 	dir := filepath.Join(c.Dir(), "out")
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -215,7 +220,7 @@ func removeOrphanOutputs(c *cache.Cache, busy, dryRun bool) (freed int64, remove
 		if err != nil {
 			continue
 		}
-		if _, err := c.Get(key); !errors.Is(err, cache.ErrNotFound) {
+		if _, err := c.Get(key); !errors.Is(err, cache.ErrNotFound) && !removedKeys[key] {
 			continue
 		}
 		n, _ := dirUsage(filepath.Join(dir, e.Name()))

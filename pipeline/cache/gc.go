@@ -83,6 +83,10 @@ type GCResult struct {
 	StatRemoved    int
 	BytesFreed     int64
 
+	// Removed lists the keys of the removed entries (with DryRun, of
+	// those that would be), so callers can free what hangs off them.
+	Removed []ID
+
 	EntriesKept int
 	ObjectsKept int
 	BytesKept   int64 // objects and entries kept, on disk
@@ -155,6 +159,7 @@ func (c *Cache) GC(opt GCOptions) (GCResult, error) {
 			c.log.Warn("removing corrupt entry", "path", path)
 		}
 		res.EntriesRemoved++
+		res.Removed = append(res.Removed, key)
 		res.BytesFreed += fi.Size()
 		return remove(path)
 	})
