@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"context"
 	"encoding/binary"
 	"image/png"
 	"math"
@@ -13,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/pipe-ml/pipe/pipeline"
-	"github.com/pipe-ml/pipe/pipeline/cache"
+	"github.com/pipe-ml/pipe/pipeline/pipelinetest"
 	"github.com/pipe-ml/pipe/tensor"
 )
 
@@ -32,31 +31,10 @@ const (
 	dbAbsTol  = 1e-3
 )
 
-// runSpecErr is runSpec for experiments that may fail.
+// runSpecErr runs spec and returns what went wrong, as pipelinetest.Try.
 func runSpecErr(t *testing.T, dir, spec string) (map[string]*pipeline.StageResult, error) {
 	t.Helper()
-	path := filepath.Join(dir, "exp.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := pipeline.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Resolve(s, nil)
-	if err != nil {
-		return nil, err // a missing file is caught here, before anything runs
-	}
-	c, err := cache.Open(filepath.Join(dir, "cache"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.NewExecutor(c, 2, nil).Run(context.Background(), g)
-	out := map[string]*pipeline.StageResult{}
-	for _, r := range res {
-		out[r.Name] = r
-	}
-	return out, err
+	return pipelinetest.Try(t, dir, spec, pipelinetest.Options{Jobs: 2})
 }
 
 func absPath(t *testing.T, p string) string {

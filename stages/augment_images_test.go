@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/pipe-ml/pipe/pipeline"
-	"github.com/pipe-ml/pipe/pipeline/cache"
+	"github.com/pipe-ml/pipe/pipeline/pipelinetest"
 	"github.com/pipe-ml/pipe/tensor"
 	"gopkg.in/yaml.v3"
 )
@@ -91,25 +91,7 @@ stages:
 	for _, run := range []struct{ jobs, threads int }{{1, 1}, {4, 3}, {2, 16}} {
 		dir := t.TempDir()
 		writeCIFAR(t, dir, "b.bin", 0, 50)
-		path := filepath.Join(dir, "exp.yaml")
-		if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := pipeline.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := pipeline.Resolve(s, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := cache.Open(filepath.Join(dir, "cache"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := pipeline.NewExecutor(c, run.jobs, nil)
-		x.Threads = run.threads
-		res, err := x.Run(context.Background(), g)
+		res, err := pipelinetest.Try(t, dir, spec, pipelinetest.Options{Jobs: run.jobs, Threads: run.threads})
 		if err != nil {
 			t.Fatal(err)
 		}
