@@ -115,6 +115,9 @@ func (c *checkpointer) restore(l *loop) (bool, error) {
 		o.step = st.AdamSteps[name]
 	}
 	l.next, l.epochs, l.meter = st.Next, st.Epochs, st.Meter
+	if l.cfg.Resumed != nil {
+		l.cfg.Resumed(l.next, l.total())
+	}
 	return true, nil
 }
 

@@ -92,19 +92,20 @@ func TestResumeGAN(t *testing.T) {
 		t.Fatalf("interrupted run: error %v, want context.Canceled", err)
 	}
 
-	var first int
+	var first, resumedAt int
 	cfg.Progress = func(done, total int) {
 		if first == 0 {
 			first = done
 		}
 	}
+	cfg.Resumed = func(done, total int) { resumedAt = done }
 	got, err := TrainGAN(context.Background(), images, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer got.Close()
-	if first != 7 {
-		t.Errorf("resumed run's first step done = %d, want 7 (restart after the checkpoint at 6)", first)
+	if first != 7 || resumedAt != 6 {
+		t.Errorf("resumed at step %d, first step done %d; want 6 and 7 (the checkpoint at 6)", resumedAt, first)
 	}
 	if !bytes.Equal(weightsOf(t, want.m), weightsOf(t, got.m)) {
 		t.Errorf("resumed weights differ from an uninterrupted run's: max difference %g", maxAbsDiff(t, want.m, got.m))

@@ -39,6 +39,10 @@ type Training struct {
 	// Progress, when set, is called after every step.
 	Progress func(done, total int) `json:"-"`
 
+	// Resumed, when set, is called when training picks up a checkpoint,
+	// with the steps it had done and the steps in all.
+	Resumed func(done, total int) `json:"-"`
+
 	// Epoch, when set, is called as each epoch ends with its number
 	// (from 1) and the mean of each loss over it, by name.
 	Epoch func(epoch int, names []string, means []float64) `json:"-"`

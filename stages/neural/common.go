@@ -50,6 +50,9 @@ func training(rc *pipeline.RunContext, logKeys ...string) (torch.Training, error
 		}
 		rc.Log.Info("epoch done", attrs...)
 	}
+	t.Resumed = func(done, total int) {
+		rc.Log.Info("resuming from checkpoint", "step", done, "of", total)
+	}
 	if rc.Progress != nil {
 		started := false
 		t.Progress = func(done, total int) {
