@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/pipe-ml/pipe/pipeline"
 )
@@ -42,29 +43,36 @@ func runStages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "%s (version %d): %s\n", k, s.Version(), sc.Doc)
 		if len(sc.Inputs) > 0 {
 			fmt.Fprintln(stdout, "inputs:")
+			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 			for _, in := range sc.Inputs {
 				opt := ""
 				if in.Optional {
 					opt = " (optional)"
 				}
-				fmt.Fprintf(stdout, "  %s%s  %s\n", in.Name, opt, in.Doc)
+				fmt.Fprintf(tw, "  %s%s\t%s\n", in.Name, opt, in.Doc)
 			}
+			tw.Flush()
 		}
 		fmt.Fprintln(stdout, "parameters:")
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		for _, p := range sc.Params {
-			def := "required"
-			if !p.Required {
-				def = "default " + pipeline.Format(p.Default)
-				if p.Default == nil {
-					def = "optional"
-				}
+			what := p.Type.String()
+			switch {
+			case p.Required:
+				what += ", required"
+			case p.Default != nil:
+				what += ", default " + strings.ReplaceAll(pipeline.Format(p.Default), "\n", `\n`)
 			}
-			extra := ""
 			if len(p.Enum) > 0 {
-				extra = " one of " + strings.Join(p.Enum, "|")
+				what += " (" + strings.Join(p.Enum, ", ") + ")"
 			}
-			fmt.Fprintf(stdout, "  %-14s %s, %s%s  %s\n", p.Name, p.Type, def, extra, p.Doc)
+			line := "  " + p.Name + "\t" + what
+			if p.Doc != "" {
+				line += "\t" + p.Doc
+			}
+			fmt.Fprintln(tw, line)
 		}
+		tw.Flush()
 	}
 	return nil
 }
