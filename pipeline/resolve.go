@@ -329,6 +329,10 @@ func connect(st *StageSpec, byName map[string]*Node, p *problems) {
 			p.addAt(ref.Pos, join(path, slot), "unknown stage %q%s", ref.Stage, suggest(ref.Stage, stageNames...))
 			continue
 		}
+		if err := accepts(slots, slot, from); err != nil {
+			p.addAt(ref.Pos, join(path, slot), "%v", err)
+			continue
+		}
 		n.Inputs = append(n.Inputs, Edge{Slot: slot, From: from})
 	}
 	for _, s := range slots {
@@ -337,6 +341,21 @@ func connect(st *StageSpec, byName map[string]*Node, p *problems) {
 		}
 	}
 	slices.SortFunc(n.Inputs, func(a, b Edge) int { return strings.Compare(a.Slot, b.Slot) })
+}
+
+// accepts checks that what stage from produces fits the slot, when both
+// sides declare it.
+func accepts(slots []Input, slot string, from *Node) error {
+	i := slices.IndexFunc(slots, func(in Input) bool { return in.Name == slot })
+	if i < 0 || from.Stage == nil || len(slots[i].Accepts) == 0 {
+		return nil
+	}
+	out := from.Stage.Schema().Produces
+	if out == "" || slices.Contains(slots[i].Accepts, out) {
+		return nil
+	}
+	return fmt.Errorf("stage %q (%s) makes %s; input %s takes %s", from.Name, from.Stage.Kind(), out, slot,
+		strings.Join(slots[i].Accepts, " or "))
 }
 
 func slotNames(slots []Input) string {

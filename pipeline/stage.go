@@ -47,6 +47,11 @@ type Schema struct {
 	Params []Param
 	Inputs []Input
 
+	// Produces names what the stage's output is ("images", "features",
+	// "model/gan", ...), so that validation can refuse a connection to an
+	// input that Accepts something else. Empty: unchecked.
+	Produces string
+
 	// Unseeded says the stage draws no random numbers. Its seed then stays
 	// out of its key (and RunContext.Seed is 0), so the same inputs and
 	// parameters hit the same cache entry from any experiment: loading a
@@ -60,6 +65,9 @@ type Input struct {
 	Name     string
 	Optional bool
 	Doc      string
+	// Accepts lists what the slot takes, as upstream kinds' Produces
+	// names it. Empty, or an upstream kind that declares nothing: unchecked.
+	Accepts []string
 }
 
 // RunContext is what a running stage gets besides its context.

@@ -97,6 +97,7 @@ func (datasetAudio) Version() int { return 1 }
 
 func (datasetAudio) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "audio",
 		Doc: "WAV files (globs allowed) as float32 waveforms, channels x samples, in " +
 			AudioFile + ", decoded as torchaudio.load decodes them",
 		Params: []pipeline.Param{

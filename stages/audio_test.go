@@ -303,7 +303,7 @@ stages:
     uses: audio/melspec
     inputs: [text]
 `)
-	want := `input from stage "text" (dataset/text) has no audio.safetensors: is it an audio stage?`
+	want := `stage "text" (dataset/text) makes text; input audio takes audio`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("melspec of a text dataset: error %v, want one containing %q", err, want)
 	}

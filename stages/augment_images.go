@@ -26,6 +26,7 @@ func (augmentImages) Version() int { return 1 }
 
 func (augmentImages) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "images",
 		Doc: "torchvision 0.14 transforms over an image dataset, in order; output F32 " +
 			"(bytes become [0, 1] first, as ToTensor). Ops: " + strings.Join(augment.OpNames(), ", ") +
 			"; a range of one value ([90, 90]) is a fixed, deterministic op",
@@ -38,7 +39,7 @@ func (augmentImages) Schema() pipeline.Schema {
 				Doc: "auto: U8 when every value is a byte / 255, which loses nothing (crops, flips " +
 					"and nearest rotations of U8 images), else F32; f32: always F32"},
 		},
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset"}},
+		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset", Accepts: []string{"images"}}},
 	}
 }
 

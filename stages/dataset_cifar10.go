@@ -24,6 +24,7 @@ func (datasetCIFAR10) Version() int { return 1 }
 
 func (datasetCIFAR10) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "images",
 		Doc: "3x32x32 U8 images and labels from CIFAR-10 binary batches " +
 			"(records of 1 label byte and 3072 pixel bytes, planes R, G, B)",
 		Params: []pipeline.Param{

@@ -19,7 +19,8 @@ func (datasetIDX) Version() int { return 1 }
 
 func (datasetIDX) Schema() pipeline.Schema {
 	return pipeline.Schema{
-		Doc: "images (and labels) from MNIST-format IDX files, gzipped or not",
+		Produces: "images",
+		Doc:      "images (and labels) from MNIST-format IDX files, gzipped or not",
 		Params: []pipeline.Param{
 			{Name: "images", Type: pipeline.Path, Required: true,
 				Doc: "IDX file of N x H x W (or N x C x H x W) unsigned bytes"},

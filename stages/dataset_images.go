@@ -38,6 +38,7 @@ func (datasetImages) Version() int { return 1 }
 
 func (datasetImages) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "images",
 		Doc: "PNG and JPEG files of a folder (with one subfolder per class: labelled), " +
 			"resized to size as torchvision's F.resize on a uint8 tensor",
 		Params: []pipeline.Param{

@@ -41,9 +41,10 @@ func (featureStats) Version() int { return 1 }
 
 func (featureStats) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "stats",
 		Doc: "mean and covariance of feature vectors (float64, two-pass), cached once per " +
 			"dataset and extractor for eval/fid",
-		Inputs:   []pipeline.Input{{Name: "features", Doc: "a features/images stage"}},
+		Inputs:   []pipeline.Input{{Name: "features", Doc: "a features/images stage", Accepts: []string{"features"}}},
 		Unseeded: true,
 	}
 }
@@ -84,6 +85,7 @@ func (evalFID) Version() int { return 1 }
 
 func (evalFID) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "metrics",
 		Doc: "Fréchet distance between real and generated feature sets; the metric is fid_<extractor> " +
 			"(plain fid only for the Inception network)",
 		Params: []pipeline.Param{
@@ -93,8 +95,8 @@ func (evalFID) Schema() pipeline.Schema {
 				Doc: "compute even with no more samples than features (biased; a warning says so)"},
 		},
 		Inputs: []pipeline.Input{
-			{Name: "real", Doc: "a stats/features or features/images stage of the real data"},
-			{Name: "generated", Doc: "a stats/features or features/images stage of the samples"},
+			{Name: "real", Doc: "a stats/features or features/images stage of the real data", Accepts: []string{"features", "stats"}},
+			{Name: "generated", Doc: "a stats/features or features/images stage of the samples", Accepts: []string{"features", "stats"}},
 		},
 		Unseeded: true,
 	}

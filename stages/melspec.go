@@ -37,6 +37,7 @@ func (melSpec) Schema() pipeline.Schema {
 		return nil
 	}
 	return pipeline.Schema{
+		Produces: "mel",
 		Doc: "mel spectrograms of an audio dataset's clips as torchaudio's MelSpectrogram " +
 			"(same parameters and defaults), channels x n_mels x frames in " + MelFile +
 			", and one <clip>.png heat map each",
@@ -74,7 +75,7 @@ func (melSpec) Schema() pipeline.Schema {
 			{Name: "png_zoom", Type: pipeline.Int, Default: int64(1), Min: zoomMin, Max: zoomMax,
 				Doc: "pixels per frame and per mel bin in the PNGs"},
 		},
-		Inputs:   []pipeline.Input{{Name: "audio", Doc: "a dataset/audio stage"}},
+		Inputs:   []pipeline.Input{{Name: "audio", Doc: "a dataset/audio stage", Accepts: []string{"audio"}}},
 		Unseeded: true,
 	}
 }

@@ -27,6 +27,7 @@ func (normalize) Schema() pipeline.Schema {
 		return nil
 	}
 	return pipeline.Schema{
+		Produces: "normalized images",
 		Doc: "(x - mean) / std per channel, after scaling bytes to [0, 1], for data leaving pipe " +
 			"or a user's model; pipe's trainers and feature extractors take [0, 1] images and scale " +
 			"them themselves, so connect them to the data, not to this stage",
@@ -34,7 +35,7 @@ func (normalize) Schema() pipeline.Schema {
 			{Name: "mean", Type: pipeline.Floats, Default: []float64{0.5}},
 			{Name: "std", Type: pipeline.Floats, Default: []float64{0.5}, Check: positive},
 		},
-		Inputs:   []pipeline.Input{{Name: "data", Doc: "an image dataset"}},
+		Inputs:   []pipeline.Input{{Name: "data", Doc: "an image dataset", Accepts: []string{"images"}}},
 		Unseeded: true,
 	}
 }

@@ -32,6 +32,7 @@ func (datasetText) Version() int { return 1 }
 
 func (datasetText) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "text",
 		Doc: "UTF-8 text files (globs allowed) as " + TextFile + ", cut into documents; " +
 			"a seeded fraction of the documents can be held out in " + HeldoutFile,
 		Params: []pipeline.Param{

@@ -38,6 +38,7 @@ func (tokenizeBPE) Version() int { return 1 }
 
 func (tokenizeBPE) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "tokenizer",
 		Doc: "train a byte-level BPE tokenizer on " + TextFile + " exactly as Hugging Face " +
 			"tokenizers does; writes " + TokenizerFile,
 		Params: []pipeline.Param{
@@ -54,7 +55,7 @@ func (tokenizeBPE) Schema() pipeline.Schema {
 			{Name: "add_prefix_space", Type: pipeline.Bool, Default: false,
 				Doc: "ByteLevel add_prefix_space: a space before every line that lacks one"},
 		},
-		Inputs:   []pipeline.Input{{Name: "text", Doc: "a dataset/text stage; " + TextFile + " is used"}},
+		Inputs:   []pipeline.Input{{Name: "text", Doc: "a dataset/text stage; " + TextFile + " is used", Accepts: []string{"text"}}},
 		Unseeded: true,
 	}
 }
@@ -148,11 +149,12 @@ func (tokenizeEncode) Version() int { return 1 }
 
 func (tokenizeEncode) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "tokens",
 		Doc: "encode every .txt file of a text dataset with a tokenizer; writes " + TokensFile +
 			", one I64 tensor of ids per file (\"text\", \"heldout\")",
 		Inputs: []pipeline.Input{
-			{Name: "tokenizer", Doc: "a tokenize/bpe stage (its " + TokenizerFile + ")"},
-			{Name: "text", Doc: "a dataset/text stage"},
+			{Name: "tokenizer", Doc: "a tokenize/bpe stage (its " + TokenizerFile + ")", Accepts: []string{"tokenizer"}},
+			{Name: "text", Doc: "a dataset/text stage", Accepts: []string{"text"}},
 		},
 		Unseeded: true,
 	}

@@ -56,6 +56,7 @@ func TestGoldenValidate(t *testing.T) {
 	}{
 		{"structure", []string{"testdata/validate/structure.yaml"}, exitUsage},
 		{"stages", []string{"testdata/validate/stages.yaml", "testdata/run/fashion.yaml"}, exitUsage},
+		{"connections", []string{"testdata/validate/connections.yaml"}, exitUsage},
 		{"ok", []string{"testdata/run/fashion.yaml", "testdata/graph/diamond.yaml"}, exitOK},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,7 @@ func (trainClassifier) Version() int { return 1 }
 
 func (trainClassifier) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "model/classifier",
 		Doc: "a small CNN classifier (conv-pool-conv-pool-fc-fc) trained on a labelled image " +
 			"dataset; its penultimate layer gives features for features/images and eval/fid; " +
 			"reports test_accuracy when a test set is connected",
@@ -37,8 +38,8 @@ func (trainClassifier) Schema() pipeline.Schema {
 				Doc: "number of classes; 0 takes one more than the largest label"},
 		}, classifierTraining()...),
 		Inputs: []pipeline.Input{
-			{Name: "data", Doc: "a labelled image dataset, values in [0, 1]"},
-			{Name: "test", Optional: true, Doc: "a labelled test set for the test_accuracy metric"},
+			{Name: "data", Doc: "a labelled image dataset, values in [0, 1]", Accepts: []string{"images"}},
+			{Name: "test", Optional: true, Doc: "a labelled test set for the test_accuracy metric", Accepts: []string{"images"}},
 		},
 	}
 }

@@ -39,9 +39,10 @@ var exportDocs = map[string]string{
 
 func (s exportStage) Schema() pipeline.Schema {
 	return pipeline.Schema{
-		Doc: exportDocs[s.format],
+		Produces: "export",
+		Doc:      exportDocs[s.format],
 		Inputs: []pipeline.Input{
-			{Name: "model", Doc: "a train/gan, train/vae or train/lm stage"},
+			{Name: "model", Doc: "a train/gan, train/vae or train/lm stage", Accepts: []string{"model/gan", "model/vae", "model/lm"}},
 			{Name: "data", Optional: true, Doc: "the dataset the model was trained on, named in model.json"},
 			{Name: "eval", Optional: true, Doc: "an evaluation stage (eval/recon, ...) whose metrics go in model.json"},
 		},

@@ -35,6 +35,7 @@ var (
 
 func (featuresImages) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "features",
 		Doc: "feature vectors of images, F32 [N, D] in " + FeaturesFile + ", from a train/classifier " +
 			"stage (its penultimate layer) or a TorchScript model (features: path/to/model.pt, " +
 			"given [0, 1] images)",
@@ -58,8 +59,8 @@ func (featuresImages) Schema() pipeline.Schema {
 					"(an Inception on Fashion-MNIST)"},
 		},
 		Inputs: []pipeline.Input{
-			{Name: "images", Doc: "an image dataset, values in [0, 1]"},
-			{Name: "extractor", Optional: true, Doc: "a train/classifier stage, instead of features"},
+			{Name: "images", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}},
+			{Name: "extractor", Optional: true, Doc: "a train/classifier stage, instead of features", Accepts: []string{"model/classifier"}},
 		},
 		// Features depend on the images and the extractor only, so one
 		// artifact serves every experiment seed.

@@ -17,6 +17,7 @@ func (trainGAN) Version() int { return 1 }
 
 func (trainGAN) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "model/gan",
 		Doc: "a GAN: the article's MLP (G latent-256-512-784, D 784-512-256-1) or a DCGAN; " +
 			"d_steps discriminator updates per generator update",
 		Params: append([]pipeline.Param{
@@ -30,7 +31,7 @@ func (trainGAN) Schema() pipeline.Schema {
 			{Name: "gp_weight", Type: pipeline.Float, Default: 10.0, Min: pipeline.AtLeast(0),
 				Doc: "gradient penalty weight for wgan-gp"},
 		}, trainingParams(2e-4, 0.5)...),
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]"}},
+		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}}},
 	}
 }
 

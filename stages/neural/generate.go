@@ -27,6 +27,7 @@ func (generateImages) Version() int { return 1 }
 
 func (generateImages) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "images",
 		Doc: "samples from a trained GAN generator or VAE decoder: an image dataset " +
 			"(data.safetensors, values in [0, 1]) and a PNG grid of the first ones",
 		Params: []pipeline.Param{
@@ -35,7 +36,7 @@ func (generateImages) Schema() pipeline.Schema {
 				Doc: "samples shown in grid.png"},
 			{Name: "columns", Type: pipeline.Int, Default: int64(8), Min: pipeline.AtLeast(1)},
 		},
-		Inputs: []pipeline.Input{{Name: "model", Doc: "a train/gan or train/vae stage"}},
+		Inputs: []pipeline.Input{{Name: "model", Doc: "a train/gan or train/vae stage", Accepts: []string{"model/gan", "model/vae"}}},
 	}
 }
 
@@ -110,11 +111,12 @@ func (evalRecon) Version() int { return 1 }
 
 func (evalRecon) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "metrics",
 		Doc: "a VAE's reconstruction error (MSE per pixel, images in [0, 1], decoded from the " +
 			"latent mean) and mean KL divergence per image on a dataset",
 		Inputs: []pipeline.Input{
-			{Name: "model", Doc: "a train/vae stage"},
-			{Name: "data", Doc: "an image dataset, e.g. the test set"},
+			{Name: "model", Doc: "a train/vae stage", Accepts: []string{"model/vae"}},
+			{Name: "data", Doc: "an image dataset, e.g. the test set", Accepts: []string{"images"}},
 		},
 		Unseeded: true,
 	}

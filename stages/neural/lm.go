@@ -27,6 +27,7 @@ func (trainLM) Schema() pipeline.Schema {
 	positive := pipeline.AtLeast(1)
 	dropMin, dropMax := pipeline.Bounds(0, 0.9)
 	return pipeline.Schema{
+		Produces: "model/lm",
 		Doc: "a decoder-only Transformer language model (GPT-2 layout: pre-LayerNorm blocks, " +
 			"causal multi-head attention, GELU, output tied to the token embedding) trained with " +
 			"AdamW, linear warm-up and cosine decay, gradient clipping",
@@ -157,6 +158,7 @@ func (evalPerplexity) Version() int { return 1 }
 
 func (evalPerplexity) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "metrics",
 		Doc: "a language model's perplexity, exp(mean negative log-likelihood per token), " +
 			"on held-out token ids",
 		Params: []pipeline.Param{
@@ -167,8 +169,8 @@ func (evalPerplexity) Schema() pipeline.Schema {
 					"smaller gives every prediction more history and costs more"},
 		},
 		Inputs: []pipeline.Input{
-			{Name: "model", Doc: "a train/lm stage"},
-			{Name: "tokens", Doc: "a tokenize/encode stage"},
+			{Name: "model", Doc: "a train/lm stage", Accepts: []string{"model/lm"}},
+			{Name: "tokens", Doc: "a tokenize/encode stage", Accepts: []string{"tokens"}},
 		},
 		Unseeded: true,
 	}

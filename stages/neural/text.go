@@ -46,6 +46,7 @@ func (generateText) Version() int { return 1 }
 
 func (generateText) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "text samples",
 		Doc: "text sampled from a train/lm model: continuations of prompts (from a file or the " +
 			"spec), of the first tokens of held-out documents (with references, for eval/bleu), " +
 			"or from nothing; writes " + SamplesFile + " and " + SamplesText,
@@ -73,8 +74,8 @@ func (generateText) Schema() pipeline.Schema {
 					"document (dataset/text's document_end)"},
 		},
 		Inputs: []pipeline.Input{
-			{Name: "model", Doc: "a train/lm stage"},
-			{Name: "tokenizer", Doc: "the tokenize/bpe stage the model's tokens came from"},
+			{Name: "model", Doc: "a train/lm stage", Accepts: []string{"model/lm"}},
+			{Name: "tokenizer", Doc: "the tokenize/bpe stage the model's tokens came from", Accepts: []string{"tokenizer"}},
 			{Name: "text", Optional: true, Doc: "a dataset/text stage whose " + stages.HeldoutFile +
 				" gives documents to continue"},
 		},
@@ -269,6 +270,7 @@ func (evalBLEU) Version() int { return 1 }
 
 func (evalBLEU) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "metrics",
 		Doc: "corpus BLEU (sacreBLEU 2.6) of generated continuations against the held-out " +
 			"true continuations, from a generate/text stage's samples that have references",
 		Params: []pipeline.Param{
@@ -278,7 +280,7 @@ func (evalBLEU) Schema() pipeline.Schema {
 				Enum: []string{"exp", "floor", "add-k", "none"}},
 			{Name: "lowercase", Type: pipeline.Bool, Default: false},
 		},
-		Inputs:   []pipeline.Input{{Name: "samples", Doc: "a generate/text stage with a text input"}},
+		Inputs:   []pipeline.Input{{Name: "samples", Doc: "a generate/text stage with a text input", Accepts: []string{"text samples"}}},
 		Unseeded: true,
 	}
 }

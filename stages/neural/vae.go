@@ -17,6 +17,7 @@ func (trainVAE) Version() int { return 1 }
 
 func (trainVAE) Schema() pipeline.Schema {
 	return pipeline.Schema{
+		Produces: "model/vae",
 		Doc: "a VAE: the article's MLP (784-400-latent, latent-400-784) or a convolutional one; " +
 			"loss = reconstruction + beta * KL",
 		Params: append([]pipeline.Param{
@@ -27,7 +28,7 @@ func (trainVAE) Schema() pipeline.Schema {
 				Doc: "weight of the KL term (the article: 0.001 brings MNIST reconstruction error below 0.08)"},
 			{Name: "recon", Type: pipeline.String, Default: "mse", Enum: []string{"mse", "bce"}},
 		}, trainingParams(1e-3, 0.9)...),
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]"}},
+		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}}},
 	}
 }
 
