@@ -43,3 +43,20 @@ func TestGCWork(t *testing.T) {
 		t.Error("gc --work kept the unfinished stage's checkpoints")
 	}
 }
+
+// TestRunsKept: after gc --keep-last 1, pipe runs says which run's outputs
+// the cache no longer holds.
+func TestRunsKept(t *testing.T) {
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	mustPipe(t, "run", "testdata/sweep/reproduce.yaml", "--cache", cacheDir, "-q")
+	mustPipe(t, "run", "testdata/sweep/reproduce.yaml", "-p", "k=7", "--cache", cacheDir, "-q")
+	mustPipe(t, "cache", "gc", "--keep-last", "1", "--cache", cacheDir)
+	r := mustPipe(t, "runs", "--cache", cacheDir)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	// Newest first: the k=7 run keeps everything. Both stages of the first
+	// run have other keys (k differs, and with it the second stage's
+	// input), so none of it is kept.
+	if len(lines) != 3 || !strings.Contains(lines[1], " all ") || !strings.Contains(lines[2], "none (gc)") {
+		t.Errorf("pipe runs after gc --keep-last 1:\n%s", r.stdout)
+	}
+}

@@ -56,7 +56,7 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tEXPERIMENT\tSTARTED\tSECONDS\tCACHED\tPARAMS")
+	fmt.Fprintln(tw, "RUN\tEXPERIMENT\tSTARTED\tSECONDS\tCACHED\tKEPT\tPARAMS")
 	for i, info := range infos {
 		if limit > 0 && i == limit {
 			break
@@ -66,17 +66,32 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			log.Warn("unreadable run record", "run", info.ID.Short(), "err", err)
 			continue
 		}
-		cached := 0
+		cached, kept := 0, 0
 		for _, s := range rec.Stages {
 			if s.Cached {
 				cached++
 			}
+			if _, err := c.Get(s.Key); err == nil {
+				kept++
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%d/%d\t%s\n", info.ID.Short(), rec.Experiment,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%d/%d\t%s\t%s\n", info.ID.Short(), rec.Experiment,
 			rec.Started.Local().Format("2006-01-02 15:04:05"), rec.Seconds, cached, len(rec.Stages),
-			paramSummary(rec))
+			keptSummary(kept, len(rec.Stages)), paramSummary(rec))
 	}
 	return tw.Flush()
+}
+
+// keptSummary says how much of a run's output the cache still holds:
+// after gc, export and show of a run need its entries.
+func keptSummary(kept, n int) string {
+	switch kept {
+	case n:
+		return "all"
+	case 0:
+		return "none (gc)"
+	}
+	return fmt.Sprintf("%d/%d (gc)", kept, n)
 }
 
 // paramSummary shows what distinguishes a run: its overrides and sweep
