@@ -169,13 +169,11 @@ func removeWork(c *cache.Cache, all, busy, dryRun bool) (freed int64, removed, k
 			kept++
 			continue
 		}
-		n, _ := dirUsage(filepath.Join(dir, e.Name()))
+		n, err := removeTree(filepath.Join(dir, e.Name()), dryRun)
 		freed += n
 		removed++
-		if !dryRun {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return freed, removed, kept, err
-			}
+		if err != nil {
+			return freed, removed, kept, err
 		}
 	}
 	return freed, removed, kept, nil
@@ -206,13 +204,11 @@ func removeOrphanOutputs(c *cache.Cache, gone []cache.ID, busy, dryRun bool) (fr
 			if busy || err != nil || time.Since(fi.ModTime()) < time.Hour {
 				continue
 			}
-			n, _ := dirUsage(filepath.Join(dir, e.Name()))
+			n, err := removeTree(filepath.Join(dir, e.Name()), dryRun)
 			freed += n
 			temps++
-			if !dryRun {
-				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-					return freed, removed, temps, err
-				}
+			if err != nil {
+				return freed, removed, temps, err
 			}
 			continue
 		}
@@ -223,16 +219,23 @@ func removeOrphanOutputs(c *cache.Cache, gone []cache.ID, busy, dryRun bool) (fr
 		if _, err := c.Get(key); !errors.Is(err, cache.ErrNotFound) && !removedKeys[key] {
 			continue
 		}
-		n, _ := dirUsage(filepath.Join(dir, e.Name()))
+		n, err := removeTree(filepath.Join(dir, e.Name()), dryRun)
 		freed += n
 		removed++
-		if !dryRun {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return freed, removed, temps, err
-			}
+		if err != nil {
+			return freed, removed, temps, err
 		}
 	}
 	return freed, removed, temps, nil
+}
+
+// removeTree removes dir (unless dryRun) and returns the bytes it held.
+func removeTree(dir string, dryRun bool) (int64, error) {
+	n, _ := dirUsage(dir)
+	if dryRun {
+		return n, nil
+	}
+	return n, os.RemoveAll(dir)
 }
 
 // isTempName reports whether a name under out/ is a temporary directory:
