@@ -104,6 +104,11 @@ func compareKaldi(t *testing.T, got, want []float32, nFrames, nBins int) {
 			worst = math.Max(worst, d)
 		}
 	}
-	t.Logf("max abs err %.3g (ln units, %d of %d values within 60 dB of their frame max; tolerance %g)",
-		worst, compared, len(want), kaldiTol)
+	t.Logf(
+		"max abs err %.3g (ln units, %d of %d values within 60 dB of their frame max; tolerance %g)",
+		worst,
+		compared,
+		len(want),
+		kaldiTol,
+	)
 }

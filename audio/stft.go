@@ -45,8 +45,11 @@ func newSTFT(x []float32, o MelOptions) (*stft, error) {
 		s.reflect = o.PadMode == "reflect"
 		// Mirroring needs a sample to mirror: torch refuses the same inputs.
 		if s.reflect && s.pad >= n {
-			return nil, fmt.Errorf("stft: reflect padding of %d samples needs a signal longer than %d samples",
-				s.pad, n)
+			return nil, fmt.Errorf(
+				"stft: reflect padding of %d samples needs a signal longer than %d samples",
+				s.pad,
+				n,
+			)
 		}
 	}
 	// Frames start every hop samples in the padded signal and must fit in it

@@ -126,18 +126,48 @@ func TestReadWAVErrors(t *testing.T) {
 		{"big endian rifx", append([]byte("RIFX"), good[4:]...), ErrUnsupported, "RIFX"},
 		{"rf64", append([]byte("RF64"), good[4:]...), ErrUnsupported, "RF64"},
 		{"cut in chunk header", good[:16], ErrTruncated, "chunk header at byte 12"},
-		{"cut in fmt", good[:30], ErrTruncated, `"fmt " chunk at byte 20 declares 16 bytes, file holds 10`},
-		{"cut in data", good[:len(good)-5], ErrTruncated, `"data" chunk at byte 44 declares 40 bytes, file holds 35`},
+		{
+			"cut in fmt",
+			good[:30],
+			ErrTruncated,
+			`"fmt " chunk at byte 20 declares 16 bytes, file holds 10`,
+		},
+		{
+			"cut in data",
+			good[:len(good)-5],
+			ErrTruncated,
+			`"data" chunk at byte 44 declares 40 bytes, file holds 35`,
+		},
 		{"no data", wavFile("fmt ", pcm), ErrMalformed, "no data chunk"},
 		{"no fmt", wavFile("LIST", []byte("INFO")), ErrMalformed, "no fmt chunk"},
 		{"data first", wavFile("data", data, "fmt ", pcm), ErrMalformed, "before fmt"},
 		{"short fmt", wavFile("fmt ", pcm[:14], "data", data), ErrMalformed, "fmt chunk of 14 bytes"},
 		{"ms adpcm", wavFile("fmt ", fmtChunk(2, 1, 8000, 4), "data", data), ErrUnsupported, "MS ADPCM"},
 		{"mu-law", wavFile("fmt ", fmtChunk(7, 1, 8000, 8), "data", data), ErrUnsupported, "mu-law"},
-		{"12-bit pcm", wavFile("fmt ", fmtChunk(tagPCM, 1, 8000, 12), "data", data), ErrUnsupported, "12-bit PCM"},
-		{"16-bit float", wavFile("fmt ", fmtChunk(tagFloat, 1, 8000, 16), "data", data), ErrUnsupported, "16-bit float"},
-		{"zero channels", wavFile("fmt ", fmtChunk(tagPCM, 0, 8000, 16), "data", data), ErrMalformed, "zero channels"},
-		{"zero rate", wavFile("fmt ", fmtChunk(tagPCM, 1, 0, 16), "data", data), ErrMalformed, "sample rate 0"},
+		{
+			"12-bit pcm",
+			wavFile("fmt ", fmtChunk(tagPCM, 1, 8000, 12), "data", data),
+			ErrUnsupported,
+			"12-bit PCM",
+		},
+		{
+			"16-bit float",
+			wavFile("fmt ", fmtChunk(tagFloat, 1, 8000, 16), "data", data),
+			ErrUnsupported,
+			"16-bit float",
+		},
+		{
+			"zero channels",
+			wavFile("fmt ", fmtChunk(tagPCM, 0, 8000, 16), "data", data),
+			ErrMalformed,
+			"zero channels",
+		},
+		{
+			"zero rate",
+			wavFile("fmt ", fmtChunk(tagPCM, 1, 0, 16), "data", data),
+			ErrMalformed,
+			"sample rate 0",
+		},
 		{"block align", wavFile("fmt ", badBlock, "data", data), ErrMalformed, "block align 3"},
 		{"partial frame", wavFile("fmt ", pcm, "data", data[:38]), ErrMalformed, "not a whole number"},
 		{"extensible short", wavFile("fmt ", extChunk(1, 1, 8000, 16, 16, guidTail)[:18], "data", data),
@@ -173,7 +203,9 @@ func TestReadWAVPassesIOErrors(t *testing.T) {
 // An empty data chunk is valid: zero frames in every channel. (Found by
 // FuzzReadWAV: with several channels, decode used to slice past the end.)
 func TestReadWAVEmptyData(t *testing.T) {
-	a, err := ReadWAV(bytes.NewReader(wavFile("fmt ", fmtChunk(tagPCM, 2, 8000, 32), "data", []byte{})))
+	a, err := ReadWAV(
+		bytes.NewReader(wavFile("fmt ", fmtChunk(tagPCM, 2, 8000, 32), "data", []byte{})),
+	)
 	if err != nil || len(a.Channels) != 2 || a.Len() != 0 {
 		t.Fatalf("ReadWAV(empty data) = %+v, %v; want 2 empty channels", a, err)
 	}

@@ -95,9 +95,21 @@ func TestApplyErrors(t *testing.T) {
 		op   Op
 		want string
 	}{
-		{"crop too large", RandomCrop{Size: [2]int{3, 3}}, "augment image 25: op 0 (RandomCrop): random crop 3x3 of a 2x2 image"},
-		{"reflect too wide", RandomCrop{Size: [2]int{2, 2}, Padding: []int{2}, PaddingMode: PadReflect}, "augment image 25: op 0 (RandomCrop): reflect padding (2, 2) of height 2"},
-		{"normalize channels", Normalize{Mean: []float64{1, 2}, Std: []float64{1, 1}}, "augment image 0: op 0 (Normalize): normalize [1 2] of a 1-channel image"},
+		{
+			"crop too large",
+			RandomCrop{Size: [2]int{3, 3}},
+			"augment image 25: op 0 (RandomCrop): random crop 3x3 of a 2x2 image",
+		},
+		{
+			"reflect too wide",
+			RandomCrop{Size: [2]int{2, 2}, Padding: []int{2}, PaddingMode: PadReflect},
+			"augment image 25: op 0 (RandomCrop): reflect padding (2, 2) of height 2",
+		},
+		{
+			"normalize channels",
+			Normalize{Mean: []float64{1, 2}, Std: []float64{1, 1}},
+			"augment image 0: op 0 (Normalize): normalize [1 2] of a 1-channel image",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,7 +104,11 @@ func TestRotationDraw(t *testing.T) {
 // nothing.
 func TestColorJitterDraws(t *testing.T) {
 	img := testBatch(1, 3, 6, 7)[0]
-	op := ColorJitter{Brightness: FactorRange(0.4), Saturation: [2]float64{0.5, 1.5}, Hue: Symmetric(0.2)}
+	op := ColorJitter{
+		Brightness: FactorRange(0.4),
+		Saturation: [2]float64{0.5, 1.5},
+		Hue:        Symmetric(0.2),
+	}
 	p, err := NewPipeline(op)
 	if err != nil {
 		t.Fatal(err)

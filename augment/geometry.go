@@ -79,13 +79,23 @@ func (a axis) pad(before, after int, mode PadMode, name string) (axis, error) {
 	switch mode {
 	case PadReflect:
 		if before >= n || after >= n {
-			return nil, fmt.Errorf("reflect padding (%d, %d) of %s %d: padding must be smaller than the dimension",
-				before, after, name, n)
+			return nil, fmt.Errorf(
+				"reflect padding (%d, %d) of %s %d: padding must be smaller than the dimension",
+				before,
+				after,
+				name,
+				n,
+			)
 		}
 	case PadSymmetric:
 		if before > n || after > n {
-			return nil, fmt.Errorf("symmetric padding (%d, %d) of %s %d: padding must not exceed the dimension",
-				before, after, name, n)
+			return nil, fmt.Errorf(
+				"symmetric padding (%d, %d) of %s %d: padding must not exceed the dimension",
+				before,
+				after,
+				name,
+				n,
+			)
 		}
 	}
 	out := make(axis, n+before+after)

@@ -38,7 +38,14 @@ func checkCase(t *testing.T, c fixtureCase) {
 	got, err := c.run()
 	if c.Error != "" {
 		if err == nil {
-			t.Fatalf("%s: got a %dx%dx%d image, want an error as torch's %q", c.Op, got.C, got.H, got.W, c.Error)
+			t.Fatalf(
+				"%s: got a %dx%dx%d image, want an error as torch's %q",
+				c.Op,
+				got.C,
+				got.H,
+				got.W,
+				c.Error,
+			)
 		}
 		t.Logf("torch: %s; we: %v", c.Error, err)
 		return
@@ -80,7 +87,13 @@ func checkCase(t *testing.T, c fixtureCase) {
 	if c.Exact {
 		tol = 0
 	}
-	t.Logf("max abs error %.3g (tolerance %.3g), %d of %d values differ", maxErr, tol, bad, len(want.Data))
+	t.Logf(
+		"max abs error %.3g (tolerance %.3g), %d of %d values differ",
+		maxErr,
+		tol,
+		bad,
+		len(want.Data),
+	)
 	if maxErr > tol {
 		t.Errorf("%s: value %d = %v, want %v (error %.3g > %.3g)",
 			c.Op, worst, got.Pix[worst], want.Data[worst], maxErr, tol)

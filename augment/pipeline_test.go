@@ -71,7 +71,10 @@ func TestCollapsedRanges(t *testing.T) {
 		{"rotate_90_square_nearest", Rotation{Degrees: [2]float64{90, 90}}},
 		{"rotate_180_square_nearest", Rotation{Degrees: [2]float64{180, 180}}},
 		{"rotate_90_square_bilinear", Rotation{Degrees: [2]float64{90, 90}, Interpolation: Bilinear}},
-		{"rotate_90_rect4x6_expand_false_fill", Rotation{Degrees: [2]float64{90, 90}, Fill: []float64{-1}}},
+		{
+			"rotate_90_rect4x6_expand_false_fill",
+			Rotation{Degrees: [2]float64{90, 90}, Fill: []float64{-1}},
+		},
 		{"adjust_brightness_1.3_float32", ColorJitter{Brightness: [2]float64{1.3, 1.3}}},
 		{"adjust_contrast_1.5_float32", ColorJitter{Contrast: [2]float64{1.5, 1.5}}},
 		{"adjust_saturation_1.8_float32", ColorJitter{Saturation: [2]float64{1.8, 1.8}}},
@@ -178,7 +181,11 @@ func TestDrawStatistics(t *testing.T) {
 // it see the same stream as without it.
 func TestRandomCropDrawsNothingWhenExact(t *testing.T) {
 	img := testBatch(1, 1, 6, 6)[0]
-	with, err := NewPipeline(RandomCrop{Size: [2]int{6, 6}}, HFlip{P: 0.5}, Rotation{Degrees: Symmetric(45)})
+	with, err := NewPipeline(
+		RandomCrop{Size: [2]int{6, 6}},
+		HFlip{P: 0.5},
+		Rotation{Degrees: Symmetric(45)},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,59 +251,97 @@ func BenchmarkHue32(b *testing.B) {
 // error or produce an image whose shape matches its data, never panic, and
 // give the same bytes twice.
 func FuzzPipeline(f *testing.F) {
-	f.Add(uint8(3), uint8(5), uint8(7), uint8(4), uint8(6), uint8(2), uint8(1), uint8(0), int16(30), uint8(9), true)
-	f.Add(uint8(1), uint8(1), uint8(1), uint8(3), uint8(3), uint8(0), uint8(2), uint8(1), int16(-90), uint8(2), false)
-	f.Add(uint8(3), uint8(2), uint8(9), uint8(9), uint8(2), uint8(5), uint8(3), uint8(3), int16(180), uint8(30), true)
-	f.Fuzz(func(t *testing.T, c, h, w, ch, cw, pad, mode, interp uint8, angle int16, size uint8, expand bool) {
-		c = 1 + c%4
-		h, w = 1+h%24, 1+w%24
-		modes := []PadMode{PadConstant, PadEdge, PadReflect, PadSymmetric}
-		interps := []Interpolation{Nearest, Bilinear, Bicubic}
-		ops := []Op{
-			RandomCrop{Size: [2]int{1 + int(ch%30), 1 + int(cw%30)}, Padding: []int{int(pad % 6)},
-				PadIfNeeded: true, PaddingMode: modes[mode%4], Fill: 0.25},
-			HFlip{P: 0.5},
-			VFlip{P: 0.5},
-			Rotation{Degrees: [2]float64{float64(angle) / 3, float64(angle)/3 + 1},
-				Interpolation: interps[interp%2], Expand: expand},
-			Resize{Size: []int{1 + int(size%40)}, Interpolation: interps[interp%3],
-				Antialias: expand && interp%3 != 0},
-			CenterCrop{Size: [2]int{1 + int(size%17), 1 + int(ch%13)}},
-			Pad{Padding: []int{int(pad % 3), int(mode % 3)}, Mode: modes[interp%4]},
-		}
-		if c == 1 || c == 3 {
-			ops = append(ops, ColorJitter{Brightness: FactorRange(0.3), Contrast: FactorRange(0.3),
-				Saturation: FactorRange(0.3), Hue: Symmetric(0.2)})
-		}
-		ops = append(ops, Normalize{Mean: []float64{0.5}, Std: []float64{0.25}})
-		p, err := NewPipeline(ops...)
-		if err != nil {
-			t.Fatalf("NewPipeline: %v", err)
-		}
-		img := NewImage(int(c), int(h), int(w))
-		for i := range img.Pix {
-			img.Pix[i] = float32(i%7) / 6
-		}
-		a, errA := p.Apply(img, 1, 2)
-		b, errB := p.Apply(img, 1, 2)
-		if (errA == nil) != (errB == nil) {
-			t.Fatalf("errors differ between runs: %v, %v", errA, errB)
-		}
-		if errA != nil {
-			return // reflect padding larger than the image is an error, as in torch
-		}
-		if err := a.Check(); err != nil {
-			t.Fatalf("result: %v", err)
-		}
-		if !sameImage(a, b) {
-			t.Fatal("two runs gave different images")
-		}
-		for _, v := range a.Pix {
-			if math.IsNaN(float64(v)) {
-				t.Fatal("NaN in the result")
+	f.Add(
+		uint8(3),
+		uint8(5),
+		uint8(7),
+		uint8(4),
+		uint8(6),
+		uint8(2),
+		uint8(1),
+		uint8(0),
+		int16(30),
+		uint8(9),
+		true,
+	)
+	f.Add(
+		uint8(1),
+		uint8(1),
+		uint8(1),
+		uint8(3),
+		uint8(3),
+		uint8(0),
+		uint8(2),
+		uint8(1),
+		int16(-90),
+		uint8(2),
+		false,
+	)
+	f.Add(
+		uint8(3),
+		uint8(2),
+		uint8(9),
+		uint8(9),
+		uint8(2),
+		uint8(5),
+		uint8(3),
+		uint8(3),
+		int16(180),
+		uint8(30),
+		true,
+	)
+	f.Fuzz(
+		func(t *testing.T, c, h, w, ch, cw, pad, mode, interp uint8, angle int16, size uint8, expand bool) {
+			c = 1 + c%4
+			h, w = 1+h%24, 1+w%24
+			modes := []PadMode{PadConstant, PadEdge, PadReflect, PadSymmetric}
+			interps := []Interpolation{Nearest, Bilinear, Bicubic}
+			ops := []Op{
+				RandomCrop{Size: [2]int{1 + int(ch%30), 1 + int(cw%30)}, Padding: []int{int(pad % 6)},
+					PadIfNeeded: true, PaddingMode: modes[mode%4], Fill: 0.25},
+				HFlip{P: 0.5},
+				VFlip{P: 0.5},
+				Rotation{Degrees: [2]float64{float64(angle) / 3, float64(angle)/3 + 1},
+					Interpolation: interps[interp%2], Expand: expand},
+				Resize{Size: []int{1 + int(size%40)}, Interpolation: interps[interp%3],
+					Antialias: expand && interp%3 != 0},
+				CenterCrop{Size: [2]int{1 + int(size%17), 1 + int(ch%13)}},
+				Pad{Padding: []int{int(pad % 3), int(mode % 3)}, Mode: modes[interp%4]},
 			}
-		}
-	})
+			if c == 1 || c == 3 {
+				ops = append(ops, ColorJitter{Brightness: FactorRange(0.3), Contrast: FactorRange(0.3),
+					Saturation: FactorRange(0.3), Hue: Symmetric(0.2)})
+			}
+			ops = append(ops, Normalize{Mean: []float64{0.5}, Std: []float64{0.25}})
+			p, err := NewPipeline(ops...)
+			if err != nil {
+				t.Fatalf("NewPipeline: %v", err)
+			}
+			img := NewImage(int(c), int(h), int(w))
+			for i := range img.Pix {
+				img.Pix[i] = float32(i%7) / 6
+			}
+			a, errA := p.Apply(img, 1, 2)
+			b, errB := p.Apply(img, 1, 2)
+			if (errA == nil) != (errB == nil) {
+				t.Fatalf("errors differ between runs: %v, %v", errA, errB)
+			}
+			if errA != nil {
+				return // reflect padding larger than the image is an error, as in torch
+			}
+			if err := a.Check(); err != nil {
+				t.Fatalf("result: %v", err)
+			}
+			if !sameImage(a, b) {
+				t.Fatal("two runs gave different images")
+			}
+			for _, v := range a.Pix {
+				if math.IsNaN(float64(v)) {
+					t.Fatal("NaN in the result")
+				}
+			}
+		},
+	)
 }
 
 // TestResizeOpAntialias: the Resize op with Antialias gives

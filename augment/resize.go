@@ -16,7 +16,10 @@ func ResizedSize(h, w int, size []int, maxSize int) (int, int, error) {
 			return 0, 0, fmt.Errorf("resize to %v: sizes must be positive", size)
 		}
 		if maxSize != 0 {
-			return 0, 0, fmt.Errorf("resize to %v: max size applies only to a single (smaller edge) size", size)
+			return 0, 0, fmt.Errorf(
+				"resize to %v: max size applies only to a single (smaller edge) size",
+				size,
+			)
 		}
 		return size[0], size[1], nil
 	case 1:

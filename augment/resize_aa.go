@@ -60,7 +60,12 @@ func newAATaps(in, out int, interp Interpolation) aaTaps {
 		invscale = 1 / scale
 	}
 	width := int(math.Ceil(float64(support)))*2 + 1
-	t := aaTaps{first: make([]int, out), size: make([]int, out), w: make([]float32, out*width), width: width}
+	t := aaTaps{
+		first: make([]int, out),
+		size:  make([]int, out),
+		w:     make([]float32, out*width),
+		width: width,
+	}
 	for i := 0; i < out; i++ {
 		center := scale * (float32(i) + 0.5)
 		xmin := max(int(center-support+0.5), 0)
@@ -86,7 +91,10 @@ func newAATaps(in, out int, interp Interpolation) aaTaps {
 // bicubic results are not clamped, as in torchvision.
 func ResizeAntialias(img Image, h, w int, interp Interpolation) (Image, error) {
 	if interp != "" && interp != Bilinear && interp != Bicubic {
-		return Image{}, fmt.Errorf("antialiased resize interpolation %q: want bilinear or bicubic", string(interp))
+		return Image{}, fmt.Errorf(
+			"antialiased resize interpolation %q: want bilinear or bicubic",
+			string(interp),
+		)
 	}
 	if h <= 0 || w <= 0 {
 		return Image{}, fmt.Errorf("resize to %dx%d: size must be positive", h, w)

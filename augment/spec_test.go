@@ -30,12 +30,26 @@ func TestParseOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Op{
-		RandomCrop{Size: [2]int{28, 28}, Padding: []int{2, 4}, PaddingMode: PadReflect, PadIfNeeded: true},
+		RandomCrop{
+			Size:        [2]int{28, 28},
+			Padding:     []int{2, 4},
+			PaddingMode: PadReflect,
+			PadIfNeeded: true,
+		},
 		HFlip{P: 0.5},
 		VFlip{P: 0.25},
 		Rotation{Degrees: [2]float64{90, 90}, Interpolation: Bilinear, Fill: []float64{0.1, 0.2, 0.3}},
-		Rotation{Degrees: [2]float64{-30, 30}, Interpolation: Nearest, Expand: true, Center: &[2]float64{1, 2}},
-		ColorJitter{Brightness: [2]float64{0.6, 1.4}, Saturation: [2]float64{0.5, 1.5}, Hue: [2]float64{-0.1, 0.1}},
+		Rotation{
+			Degrees:       [2]float64{-30, 30},
+			Interpolation: Nearest,
+			Expand:        true,
+			Center:        &[2]float64{1, 2},
+		},
+		ColorJitter{
+			Brightness: [2]float64{0.6, 1.4},
+			Saturation: [2]float64{0.5, 1.5},
+			Hue:        [2]float64{-0.1, 0.1},
+		},
 		Resize{Size: []int{24}, Interpolation: Bilinear, Antialias: true},
 		CenterCrop{Size: [2]int{20, 22}},
 		Pad{Padding: []int{1}, Fill: 0.5, Mode: PadEdge},

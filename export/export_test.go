@@ -29,8 +29,11 @@ func TestNetsRejectDrift(t *testing.T) {
 		errHas string
 	}{
 		{"missing bias", func(m *Model) { delete(m.Weights, "g.fc2.bias") }, "no variable g.fc2.bias"},
-		{"unused variable", func(m *Model) { m.Weights["g.fc4.weight"] = tensor.New(tensor.Float32, 2, 2) },
-			"variables g.fc4.weight are not used"},
+		{
+			"unused variable",
+			func(m *Model) { m.Weights["g.fc4.weight"] = tensor.New(tensor.Float32, 2, 2) },
+			"variables g.fc4.weight are not used",
+		},
 		{"wrong rank", func(m *Model) { m.Weights["g.fc1.weight"] = tensor.New(tensor.Float32, 4096) },
 			"g.fc1.weight has shape [4096], want 2 dimensions"},
 		{"unknown arch", func(m *Model) { m.Config.Arch = "resnet" }, "architecture gan/resnet"},
@@ -60,7 +63,8 @@ func TestLMContextChecked(t *testing.T) {
 	m := loadCase(t, "lm")
 	m.Config.Context = 1 << 20
 	_, err := m.Nets()
-	if err == nil || !strings.Contains(err.Error(), "wpe.weight has shape [16 32], the config implies [1048576 32]") {
+	if err == nil ||
+		!strings.Contains(err.Error(), "wpe.weight has shape [16 32], the config implies [1048576 32]") {
 		t.Errorf("Nets() with context 2^20 = %v, want the wpe shape refused", err)
 	}
 }
@@ -74,7 +78,8 @@ func TestLoadErrors(t *testing.T) {
 	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, WeightsFile), w, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "not a GAN, VAE or LM saved by pipe") {
+	if _, err := Load(dir); err == nil ||
+		!strings.Contains(err.Error(), "not a GAN, VAE or LM saved by pipe") {
 		t.Errorf("Load(no metadata) = %v, want an error saying it is not pipe's", err)
 	}
 }
@@ -112,14 +117,17 @@ func TestWriteONNXCard(t *testing.T) {
 	}
 	var card Card
 	readJSON(t, filepath.Join(dir, CardFile), &card)
-	if card.Format != "onnx" || card.Architecture != "vae/conv" || card.ONNX == nil || card.ONNX.Opset != 17 {
+	if card.Format != "onnx" || card.Architecture != "vae/conv" || card.ONNX == nil ||
+		card.ONNX.Opset != 17 {
 		t.Errorf("card = %+v, want an onnx vae/conv card with opset 17", card)
 	}
 	if card.PipeVersion != "v-test" || card.Training.Kind != "train/vae" || card.Metrics["loss"] != 1.5 ||
-		card.Dataset == nil || card.Dataset.Images != 48 || len(card.Training.WeightsSHA256) != 64 {
+		card.Dataset == nil || card.Dataset.Images != 48 ||
+		len(card.Training.WeightsSHA256) != 64 {
 		t.Errorf("card provenance = %+v", card)
 	}
-	if len(card.Files) != 2 || card.Files[0].File != "encoder.onnx" || card.Files[1].File != "decoder.onnx" {
+	if len(card.Files) != 2 || card.Files[0].File != "encoder.onnx" ||
+		card.Files[1].File != "decoder.onnx" {
 		t.Fatalf("card files = %+v, want encoder.onnx and decoder.onnx", card.Files)
 	}
 	sum := 0
@@ -155,7 +163,13 @@ func TestWriteSafetensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Meta != m.Meta || len(back.Weights) != len(m.Weights) {
-		t.Errorf("reloaded export: meta %q and %d variables, want %q and %d", back.Meta, len(back.Weights), m.Meta, len(m.Weights))
+		t.Errorf(
+			"reloaded export: meta %q and %d variables, want %q and %d",
+			back.Meta,
+			len(back.Weights),
+			m.Meta,
+			len(m.Weights),
+		)
 	}
 	for name, w := range m.Weights {
 		if string(back.Weights[name].Data) != string(w.Data) {
@@ -164,7 +178,8 @@ func TestWriteSafetensors(t *testing.T) {
 	}
 	var cfg SafetensorsConfig
 	readJSON(t, filepath.Join(dir, ConfigFile), &cfg)
-	if cfg.Architecture != "gan/dcgan" || cfg.Config.Shape != [3]int{3, 32, 32} || len(cfg.Variables) != len(m.Weights) {
+	if cfg.Architecture != "gan/dcgan" || cfg.Config.Shape != [3]int{3, 32, 32} ||
+		len(cfg.Variables) != len(m.Weights) {
 		t.Errorf("config.json = %+v", cfg)
 	}
 	if len(cfg.Networks) != 1 || cfg.Networks[0].Prefix != "g." || len(cfg.Networks[0].Layers) != 12 {
@@ -193,7 +208,13 @@ func TestTorchScriptSource(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != string(want) {
-				t.Errorf("TorchScript of %s %s differs from %s:\n%s", c, net.Name, golden, lineDiff(string(want), got))
+				t.Errorf(
+					"TorchScript of %s %s differs from %s:\n%s",
+					c,
+					net.Name,
+					golden,
+					lineDiff(string(want), got),
+				)
 			}
 		}
 	}

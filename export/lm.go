@@ -13,8 +13,15 @@ const lnEps = 1e-5
 func (c Config) checkLM() error {
 	switch {
 	case c.Vocab < 1 || c.Context < 1 || c.Dim < 1 || c.Layers < 1 || c.Heads < 1 || c.FFN < 1:
-		return fmt.Errorf("lm: vocab %d, context %d, dim %d, layers %d, heads %d and ffn %d must be positive",
-			c.Vocab, c.Context, c.Dim, c.Layers, c.Heads, c.FFN)
+		return fmt.Errorf(
+			"lm: vocab %d, context %d, dim %d, layers %d, heads %d and ffn %d must be positive",
+			c.Vocab,
+			c.Context,
+			c.Dim,
+			c.Layers,
+			c.Heads,
+			c.FFN,
+		)
 	case c.Dim%c.Heads != 0:
 		return fmt.Errorf("lm: heads (%d) must divide dim (%d)", c.Heads, c.Dim)
 	}
@@ -123,7 +130,11 @@ func onnxLM(o op, ps []string) (nodes, inits []pb, err error) {
 		y = g.linearND("linear", o.in, ps[0], ps[1])
 	case opGelu:
 		// GELU is an operator only from opset 20: x·(1 + erf(x/√2))/2.
-		e := g.node("Erf", "erf", []string{g.node("Div", "div", []string{o.in, g.float("sqrt2", math.Sqrt2)})})
+		e := g.node(
+			"Erf",
+			"erf",
+			[]string{g.node("Div", "div", []string{o.in, g.float("sqrt2", math.Sqrt2)})},
+		)
 		e = g.node("Add", "one_plus", []string{e, g.float("one", 1)})
 		y = g.node("Mul", "half", []string{g.node("Mul", "mul", []string{o.in, e}), g.float("half", 0.5)})
 	case opAttention:
@@ -171,16 +182,35 @@ func (g *onnxGraph) attention(o op, ps []string) string {
 	g.nodes = append(g.nodes, n)
 
 	heads := g.int64s("heads_shape", 0, 0, int64(o.heads), int64(hd)) // 0 keeps batch and T
-	q := g.node("Transpose", "q4", []string{g.node("Reshape", "qr", []string{parts[0], heads})}, intsAttr("perm", 0, 2, 1, 3))
-	k := g.node("Transpose", "k4", []string{g.node("Reshape", "kr", []string{parts[1], heads})}, intsAttr("perm", 0, 2, 3, 1))
-	v := g.node("Transpose", "v4", []string{g.node("Reshape", "vr", []string{parts[2], heads})}, intsAttr("perm", 0, 2, 1, 3))
+	q := g.node(
+		"Transpose",
+		"q4",
+		[]string{g.node("Reshape", "qr", []string{parts[0], heads})},
+		intsAttr("perm", 0, 2, 1, 3),
+	)
+	k := g.node(
+		"Transpose",
+		"k4",
+		[]string{g.node("Reshape", "kr", []string{parts[1], heads})},
+		intsAttr("perm", 0, 2, 3, 1),
+	)
+	v := g.node(
+		"Transpose",
+		"v4",
+		[]string{g.node("Reshape", "vr", []string{parts[2], heads})},
+		intsAttr("perm", 0, 2, 1, 3),
+	)
 
 	// Scaling q before the product, as package torch does.
 	q = g.node("Mul", "scale", []string{q, g.float("inv_sqrt_hd", float32(1/math.Sqrt(float64(hd))))})
 	att := g.node("MatMul", "scores", []string{q, k})
 	t := g.node("Shape", "T", []string{o.in}, intAttr("start", 1), intAttr("end", 2))
 	tt := g.node("Concat", "TT", []string{t, t}, intAttr("axis", 0))
-	mask := g.node("Slice", "mask", []string{"causal_mask", g.int64s("zeros", 0, 0), tt, g.int64s("axes", 0, 1)})
+	mask := g.node(
+		"Slice",
+		"mask",
+		[]string{"causal_mask", g.int64s("zeros", 0, 0), tt, g.int64s("axes", 0, 1)},
+	)
 	att = g.node("Add", "masked", []string{att, mask})
 	att = g.node("Softmax", "softmax", []string{att}, intAttr("axis", -1))
 	y := g.node("MatMul", "mix", []string{att, v})
@@ -210,12 +240,16 @@ func torchScriptLM(o op, self func(string) string) []string {
 	case opEmbed:
 		return []string{fmt.Sprintf("%s = torch.embedding(%s, %s)", o.out, self(ps[0]), o.in)}
 	case opPosition:
-		return []string{fmt.Sprintf("%s = %s + torch.narrow(%s, 0, 0, %s.size(1))", o.out, o.in, self(ps[0]), o.in2)}
+		return []string{
+			fmt.Sprintf("%s = %s + torch.narrow(%s, 0, 0, %s.size(1))", o.out, o.in, self(ps[0]), o.in2),
+		}
 	case opLayerNorm:
 		return []string{fmt.Sprintf("%s = torch.layer_norm(%s, [%s.size(-1)], %s, %s, %g, False)",
 			o.out, o.in, o.in, self(ps[0]), self(ps[1]), lnEps)}
 	case opLinearND:
-		return []string{fmt.Sprintf("%s = torch.linear(%s, %s, %s)", o.out, o.in, self(ps[0]), self(ps[1]))}
+		return []string{
+			fmt.Sprintf("%s = torch.linear(%s, %s, %s)", o.out, o.in, self(ps[0]), self(ps[1])),
+		}
 	case opGelu:
 		return []string{fmt.Sprintf("%s = torch.gelu(%s)", o.out, o.in)}
 	case opAdd:
@@ -226,17 +260,37 @@ func torchScriptLM(o op, self func(string) string) []string {
 		hd := o.dim / o.heads
 		v := func(s string) string { return o.out + "_" + s }
 		split := func(name string, i int) string {
-			return fmt.Sprintf("%s = torch.transpose(torch.reshape(torch.narrow(%s, 2, %d, %d), [%s, %s, %d, %d]), 1, 2)",
-				v(name), v("qkv"), i*o.dim, o.dim, v("b"), v("t"), o.heads, hd)
+			return fmt.Sprintf(
+				"%s = torch.transpose(torch.reshape(torch.narrow(%s, 2, %d, %d), [%s, %s, %d, %d]), 1, 2)",
+				v(name),
+				v("qkv"),
+				i*o.dim,
+				o.dim,
+				v("b"),
+				v("t"),
+				o.heads,
+				hd,
+			)
 		}
 		return []string{
 			fmt.Sprintf("%s = torch.linear(%s, %s, %s)", v("qkv"), o.in, self(ps[0]), self(ps[1])),
 			fmt.Sprintf("%s = %s.size(0)", v("b"), o.in),
 			fmt.Sprintf("%s = %s.size(1)", v("t"), o.in),
 			split("q", 0), split("k", 1), split("v", 2),
-			fmt.Sprintf("%s = torch.matmul(%s * %v, torch.transpose(%s, 2, 3))", v("att"), v("q"), 1/math.Sqrt(float64(hd)), v("k")),
+			fmt.Sprintf(
+				"%s = torch.matmul(%s * %v, torch.transpose(%s, 2, 3))",
+				v("att"),
+				v("q"),
+				1/math.Sqrt(float64(hd)),
+				v("k"),
+			),
 			fmt.Sprintf("%s = torch.triu(torch.ones([%s, %s]), 1) > 0", v("mask"), v("t"), v("t")),
-			fmt.Sprintf("%s = torch.softmax(torch.masked_fill(%s, %s, float(\"-inf\")), -1)", v("att"), v("att"), v("mask")),
+			fmt.Sprintf(
+				"%s = torch.softmax(torch.masked_fill(%s, %s, float(\"-inf\")), -1)",
+				v("att"),
+				v("att"),
+				v("mask"),
+			),
 			fmt.Sprintf("%s = torch.reshape(torch.transpose(torch.matmul(%s, %s), 1, 2), [%s, %s, %d])",
 				v("y"), v("att"), v("v"), v("b"), v("t"), o.dim),
 			fmt.Sprintf("%s = torch.linear(%s, %s, %s)", o.out, v("y"), self(ps[2]), self(ps[3])),

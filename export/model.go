@@ -78,8 +78,13 @@ func Load(dir string) (*Model, error) {
 	case meta[lmMetaKey] != "":
 		m.Kind, m.MetaKey = "lm", lmMetaKey
 	default:
-		return nil, fmt.Errorf("load model %s: no %q, %q or %q metadata: not a GAN, VAE or LM saved by pipe",
-			path, ganMetaKey, vaeMetaKey, lmMetaKey)
+		return nil, fmt.Errorf(
+			"load model %s: no %q, %q or %q metadata: not a GAN, VAE or LM saved by pipe",
+			path,
+			ganMetaKey,
+			vaeMetaKey,
+			lmMetaKey,
+		)
 	}
 	m.Meta = meta[m.MetaKey]
 	if err := json.Unmarshal([]byte(m.Meta), &m.Config); err != nil {
@@ -156,7 +161,10 @@ func (m *Model) Nets() ([]*Net, error) {
 		}
 		nets = []*Net{convEncoder(c), convDecoder(c)}
 	default:
-		return nil, fmt.Errorf("architecture %s: pipe exports gan/mlp, gan/dcgan, vae/mlp, vae/conv and lm/gpt", m.Architecture())
+		return nil, fmt.Errorf(
+			"architecture %s: pipe exports gan/mlp, gan/dcgan, vae/mlp, vae/conv and lm/gpt",
+			m.Architecture(),
+		)
 	}
 	for _, n := range nets {
 		if err := n.check(m.Weights); err != nil {

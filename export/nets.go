@@ -74,11 +74,21 @@ func (o op) params() []string {
 	case opLinear, opConv, opConvT, opLayerNorm, opLinearND:
 		return []string{o.layer + ".weight", o.layer + ".bias"}
 	case opBatchNorm:
-		return []string{o.layer + ".weight", o.layer + ".bias", o.layer + ".running_mean", o.layer + ".running_var"}
+		return []string{
+			o.layer + ".weight",
+			o.layer + ".bias",
+			o.layer + ".running_mean",
+			o.layer + ".running_var",
+		}
 	case opEmbed, opPosition, opTiedHead:
 		return []string{o.layer + ".weight"}
 	case opAttention:
-		return []string{o.layer + ".qkv.weight", o.layer + ".qkv.bias", o.layer + ".proj.weight", o.layer + ".proj.bias"}
+		return []string{
+			o.layer + ".qkv.weight",
+			o.layer + ".qkv.bias",
+			o.layer + ".proj.weight",
+			o.layer + ".proj.bias",
+		}
 	}
 	return nil
 }
@@ -179,9 +189,12 @@ func dcganGenerator(c Config) (*Net, error) {
 // encoderNet starts an encoder; heads adds its two linear heads.
 func encoderNet(c Config) *Net {
 	return &Net{Name: "encoder", Prefix: "enc.",
-		Doc:     "images in [0, 1] to the mean and log-variance of the latent distribution",
-		Inputs:  []Port{{Name: "images", Shape: images(c)}},
-		Outputs: []Port{{Name: "mu", Shape: []int{-1, c.Latent}}, {Name: "logvar", Shape: []int{-1, c.Latent}}}}
+		Doc:    "images in [0, 1] to the mean and log-variance of the latent distribution",
+		Inputs: []Port{{Name: "images", Shape: images(c)}},
+		Outputs: []Port{
+			{Name: "mu", Shape: []int{-1, c.Latent}},
+			{Name: "logvar", Shape: []int{-1, c.Latent}},
+		}}
 }
 
 func (b *builder) heads() {
@@ -231,7 +244,11 @@ func convEncoder(c Config) *Net {
 func convDecoder(c Config) *Net {
 	n := decoderNet(c)
 	b := newBuilder(n).linear("fc").act(opRelu).reshape(convVAEWidth, c.Shape[1]/4, c.Shape[2]/4)
-	b.conv(opConvT, "conv1", 2, 1).act(opRelu).conv(opConvT, "conv2", 2, 1).act(opSigmoid).output("images")
+	b.conv(opConvT, "conv1", 2, 1).
+		act(opRelu).
+		conv(opConvT, "conv2", 2, 1).
+		act(opSigmoid).
+		output("images")
 	return n
 }
 

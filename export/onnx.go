@@ -176,7 +176,11 @@ func (m *Model) ONNX(net *Net, producerVersion string, meta map[string]string) (
 
 // onnxNodes translates one operation into nodes and the constant
 // initializers they need beyond the net's variables (Reshape's shape).
-func onnxNodes(o op, weights map[string]*tensor.Tensor, prefix string) (nodes, inits []pb, err error) {
+func onnxNodes(
+	o op,
+	weights map[string]*tensor.Tensor,
+	prefix string,
+) (nodes, inits []pb, err error) {
 	ps := o.params()
 	if o.kind >= opEmbed {
 		for _, p := range ps {

@@ -70,11 +70,18 @@ func (m *Model) checkShapes() error {
 			continue
 		}
 		if !shapeMatches(t.Shape, want[name]) {
-			bad = append(bad, fmt.Sprintf("%s has shape %v, the config implies %v", name, t.Shape, want[name]))
+			bad = append(
+				bad,
+				fmt.Sprintf("%s has shape %v, the config implies %v", name, t.Shape, want[name]),
+			)
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("%s: weights disagree with the config: %s", m.Architecture(), strings.Join(bad, "; "))
+		return fmt.Errorf(
+			"%s: weights disagree with the config: %s",
+			m.Architecture(),
+			strings.Join(bad, "; "),
+		)
 	}
 	return nil
 }

@@ -111,7 +111,15 @@ func TestCorpusBLEURefcases(t *testing.T) {
 				}
 			}
 			if math.Abs(got.BP-e.BP) > 1e-12 || got.SysLen != e.SysLen || got.RefLen != e.RefLen {
-				t.Errorf("bp, sys_len, ref_len = %v %d %d, want %v %d %d", got.BP, got.SysLen, got.RefLen, e.BP, e.SysLen, e.RefLen)
+				t.Errorf(
+					"bp, sys_len, ref_len = %v %d %d, want %v %d %d",
+					got.BP,
+					got.SysLen,
+					got.RefLen,
+					e.BP,
+					e.SysLen,
+					e.RefLen,
+				)
 			}
 			if s := got.Signature(); s != e.Signature {
 				t.Errorf("Signature() = %q, want %q", s, e.Signature)
@@ -162,8 +170,14 @@ func TestSentenceBLEUUsesEffectiveOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(got.Score-100) > 1e-9 || got.Signature() != "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0" {
-		t.Errorf("SentenceBLEU(%q) = %v %q, want 100 with eff:yes", "Thank you", got.Score, got.Signature())
+	if math.Abs(got.Score-100) > 1e-9 ||
+		got.Signature() != "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0" {
+		t.Errorf(
+			"SentenceBLEU(%q) = %v %q, want 100 with eff:yes",
+			"Thank you",
+			got.Score,
+			got.Signature(),
+		)
 	}
 	corpus, err := CorpusBLEU([]string{"Thank you"}, [][]string{{"Thank you"}}, BLEUOptions{})
 	if err != nil {
@@ -215,7 +229,11 @@ func TestBLEUErrors(t *testing.T) {
 }
 
 func TestBLEUFormat(t *testing.T) {
-	got, err := CorpusBLEU([]string{"the cat sat on the mat"}, [][]string{{"the cat sat on a mat"}}, BLEUOptions{})
+	got, err := CorpusBLEU(
+		[]string{"the cat sat on the mat"},
+		[][]string{{"the cat sat on a mat"}},
+		BLEUOptions{},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,11 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
 			"set %d has %d samples for %d features: the covariance has rank at most %d and the distance is dominated by estimation bias",
-			i+1, s.N, dim, s.N-1))
+			i+1,
+			s.N,
+			dim,
+			s.N-1,
+		))
 	}
 
 	for i := range dim {
@@ -138,7 +142,13 @@ func checkStats(s Stats, which string) error {
 		return fmt.Errorf("frechet distance: %s set has no covariance", which)
 	}
 	if n := s.Cov.SymmetricDim(); n != len(s.Mean) {
-		return fmt.Errorf("frechet distance: %s set has %d means but a %dx%d covariance", which, len(s.Mean), n, n)
+		return fmt.Errorf(
+			"frechet distance: %s set has %d means but a %dx%d covariance",
+			which,
+			len(s.Mean),
+			n,
+			n,
+		)
 	}
 	if len(s.Mean) == 0 {
 		return fmt.Errorf("frechet distance: %s set has no features", which)
@@ -204,13 +214,19 @@ func factor(s []float64, st Stats, set int) factored {
 	}
 	b, r, ok := psdFactor(s, n)
 	if !ok {
-		return factored{err: fmt.Errorf("frechet distance: covariance of set %d is not positive semidefinite", set)}
+		return factored{
+			err: fmt.Errorf("frechet distance: covariance of set %d is not positive semidefinite", set),
+		}
 	}
 	return factored{
 		x:    rows64{x: b, ld: r, cols: r},
 		rank: r,
 		warnings: []string{fmt.Sprintf(
-			"covariance of set %d is singular (numerical rank %d of %d); its null directions were dropped", set, r, n)},
+			"covariance of set %d is singular (numerical rank %d of %d); its null directions were dropped",
+			set,
+			r,
+			n,
+		)},
 	}
 }
 

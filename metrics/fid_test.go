@@ -149,14 +149,26 @@ func TestFrechetDistanceRefcases(t *testing.T) {
 			t.Logf("FD = %.12g, want %.12g: |diff| = %.3g (tol %.3g, %.2g of tol), ranks %d/%d, warnings %q",
 				got.Value, want, diff, tol, diff/tol, got.Rank1, got.Rank2, got.Warnings)
 			if diff > tol {
-				t.Errorf("FrechetDistance = %.12g, want %.12g (|diff| %.3g > tol %.3g)", got.Value, want, diff, tol)
+				t.Errorf(
+					"FrechetDistance = %.12g, want %.12g (|diff| %.3g > tol %.3g)",
+					got.Value,
+					want,
+					diff,
+					tol,
+				)
 			}
 			// pytorch-fid's own value (SciPy sqrtm of S1 S2, eps fallback
 			// included) must agree within the same tolerance wherever it
 			// gives one: the two formulations differ only by rounding.
 			if p := c.PytorchFID.Value; p != nil && c.Expected == nil {
 				if d := math.Abs(got.Value - *p); d > tol {
-					t.Errorf("FrechetDistance = %.12g, pytorch-fid %.12g (|diff| %.3g > tol %.3g)", got.Value, *p, d, tol)
+					t.Errorf(
+						"FrechetDistance = %.12g, pytorch-fid %.12g (|diff| %.3g > tol %.3g)",
+						got.Value,
+						*p,
+						d,
+						tol,
+					)
 				}
 			}
 			for _, term := range []struct {

@@ -16,4 +16,10 @@ func dotAxpy(a, x, y []float64, alpha float64) float64 { return dotAxpyGo(a, x, 
 
 func axpy(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
 
-func symv4(a *[4][]float64, x, y []float64, xs *[4]float64) [4]float64 { return symv4Go(a, x, y, xs) }
+func symv4(
+	a *[4][]float64,
+	x, y []float64,
+	xs *[4]float64,
+) [4]float64 {
+	return symv4Go(a, x, y, xs)
+}

@@ -68,7 +68,9 @@ func TestAxpyKernels(t *testing.T) {
 			yy := append(append([]float64(nil), y...), 42)
 			withKernel(avx, func() { axpy(alpha, a, yy[:n]) })
 			for i := range y {
-				if want := y[i] + alpha*a[i]; math.Abs(yy[i]-want) > 2*eps*(math.Abs(y[i])+math.Abs(alpha*a[i])) {
+				if want := y[i] + alpha*a[i]; math.Abs(
+					yy[i]-want,
+				) > 2*eps*(math.Abs(y[i])+math.Abs(alpha*a[i])) {
 					t.Fatalf("avx=%v: axpy(n=%d) y[%d] = %g, want %g", avx, n, i, yy[i], want)
 				}
 			}
@@ -191,7 +193,13 @@ func TestFrechetDistanceKernelsAgree(t *testing.T) {
 	}
 	T := vals[0].Trace1 + vals[0].Trace2
 	if math.Abs(vals[0].Value-vals[1].Value) > 1e-10*T {
-		t.Errorf("FrechetDistance(%dx%d) portable = %.15g, assembly = %.15g", n, d, vals[0].Value, vals[1].Value)
+		t.Errorf(
+			"FrechetDistance(%dx%d) portable = %.15g, assembly = %.15g",
+			n,
+			d,
+			vals[0].Value,
+			vals[1].Value,
+		)
 	}
 
 	// And both against SPEC-numeric.md A.1's symmetric formulation

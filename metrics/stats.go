@@ -44,7 +44,12 @@ func ComputeStats[T float32 | float64](x []T, n, d int) (Stats, error) {
 	case d < 1:
 		return Stats{}, fmt.Errorf("compute feature statistics: need at least 1 feature, got %d", d)
 	case len(x) != n*d:
-		return Stats{}, fmt.Errorf("compute feature statistics: %d values for %d samples of %d features", len(x), n, d)
+		return Stats{}, fmt.Errorf(
+			"compute feature statistics: %d values for %d samples of %d features",
+			len(x),
+			n,
+			d,
+		)
 	}
 
 	mean := make([]float64, d)

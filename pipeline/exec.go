@@ -55,7 +55,12 @@ func NewExecutor(c *cache.Cache, jobs int, log *slog.Logger) *Executor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{Cache: c, Log: log, jobs: make(chan struct{}, jobs), inflight: map[cache.ID]*flight{}}
+	return &Executor{
+		Cache:    c,
+		Log:      log,
+		jobs:     make(chan struct{}, jobs),
+		inflight: map[cache.ID]*flight{},
+	}
 }
 
 // StageResult is what one stage of a run did.
@@ -325,7 +330,13 @@ func (x *Executor) checkInputs(inputs map[string]*Artifact, log *slog.Logger) er
 				return fmt.Errorf("input %s: %w", slot, err)
 			}
 			if _, err := x.materialize(a.key, a.outputs); err != nil {
-				return fmt.Errorf("input %s from stage %q: %w (run again with --force %s)", slot, a.Stage, err, a.Stage)
+				return fmt.Errorf(
+					"input %s from stage %q: %w (run again with --force %s)",
+					slot,
+					a.Stage,
+					err,
+					a.Stage,
+				)
 			}
 			break
 		}

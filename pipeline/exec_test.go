@@ -75,7 +75,11 @@ func TestKeyCanonical(t *testing.T) {
 		}
 	}
 	// A parameter override on the command line keys like the same value in the file.
-	g := mustGraph(t, "name: k\nparams: {v: 1}\nstages:\n  a: {uses: test/gen, with: {value: \"${v}\"}}\n", "v=2e-4")
+	g := mustGraph(
+		t,
+		"name: k\nparams: {v: 1}\nstages:\n  a: {uses: test/gen, with: {value: \"${v}\"}}\n",
+		"v=2e-4",
+	)
 	if got := keysOf(t, g)["a"]; got != base {
 		t.Errorf("key with -p v=2e-4 = %s, want %s", got.Short(), base.Short())
 	}
@@ -112,7 +116,15 @@ stages:
 
 func TestRunTwice(t *testing.T) {
 	c := openCache(t)
-	g := mustGraph(t, strings.Replace(chain, "  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n", "", 1))
+	g := mustGraph(
+		t,
+		strings.Replace(
+			chain,
+			"  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n",
+			"",
+			1,
+		),
+	)
 	x := NewExecutor(c, 2, nil)
 	res, err := x.Run(context.Background(), g)
 	if err != nil {
@@ -223,7 +235,15 @@ func TestRunShared(t *testing.T) {
 // stage computes from the committed bytes.
 func TestAlteredInput(t *testing.T) {
 	c := openCache(t)
-	g := mustGraph(t, strings.Replace(chain, "  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n", "", 1))
+	g := mustGraph(
+		t,
+		strings.Replace(
+			chain,
+			"  bad: {uses: test/fail, inputs: [a]}\n  after: {uses: test/sum, inputs: [bad]}\n",
+			"",
+			1,
+		),
+	)
 	res, err := NewExecutor(c, 1, nil).Run(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,11 @@ func (sumKind) Run(ctx context.Context, rc *RunContext) error {
 		total += v
 	}
 	rc.Metric("value", total)
-	return os.WriteFile(filepath.Join(rc.Out, "value.txt"), []byte(strconv.FormatFloat(total, 'g', -1, 64)), 0o644)
+	return os.WriteFile(
+		filepath.Join(rc.Out, "value.txt"),
+		[]byte(strconv.FormatFloat(total, 'g', -1, 64)),
+		0o644,
+	)
 }
 
 // failKind always fails.

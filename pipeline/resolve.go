@@ -65,7 +65,10 @@ func ParseOverride(s string) (Override, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(val), &doc); err != nil || len(doc.Content) == 0 {
-		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: val}}}
+		doc = yaml.Node{
+			Kind:    yaml.DocumentNode,
+			Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: val}},
+		}
 	}
 	return Override{Name: name, Value: doc.Content[0], Pos: Pos{File: "command line"}}, nil
 }
@@ -276,7 +279,12 @@ func substitute(n *yaml.Node, params map[string]*yaml.Node, p *problems, path st
 			}
 			c.Content[i] = substitute(ch, params, p, sub)
 			if c.Content[i] == nil {
-				c.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: ch.Line, Column: ch.Column}
+				c.Content[i] = &yaml.Node{
+					Kind:   yaml.ScalarNode,
+					Tag:    "!!null",
+					Line:   ch.Line,
+					Column: ch.Column,
+				}
 			}
 		}
 		return &c
@@ -286,7 +294,13 @@ func substitute(n *yaml.Node, params map[string]*yaml.Node, p *problems, path st
 	return n
 }
 
-func lookupParam(name string, at *yaml.Node, params map[string]*yaml.Node, p *problems, path string) *yaml.Node {
+func lookupParam(
+	name string,
+	at *yaml.Node,
+	params map[string]*yaml.Node,
+	p *problems,
+	path string,
+) *yaml.Node {
 	v, ok := params[name]
 	if !ok {
 		p.add(at, path, "unresolved reference ${%s}: no such parameter%s", name,
@@ -326,7 +340,13 @@ func connect(st *StageSpec, byName map[string]*Node, p *problems) {
 		filled[slot] = true
 		from, ok := byName[ref.Stage]
 		if !ok {
-			p.addAt(ref.Pos, join(path, slot), "unknown stage %q%s", ref.Stage, suggest(ref.Stage, stageNames...))
+			p.addAt(
+				ref.Pos,
+				join(path, slot),
+				"unknown stage %q%s",
+				ref.Stage,
+				suggest(ref.Stage, stageNames...),
+			)
 			continue
 		}
 		if err := accepts(slots, slot, from); err != nil {
@@ -354,8 +374,14 @@ func accepts(slots []Input, slot string, from *Node) error {
 	if out == "" || slices.Contains(slots[i].Accepts, out) {
 		return nil
 	}
-	return fmt.Errorf("stage %q (%s) makes %s; input %s takes %s", from.Name, from.Stage.Kind(), out, slot,
-		strings.Join(slots[i].Accepts, " or "))
+	return fmt.Errorf(
+		"stage %q (%s) makes %s; input %s takes %s",
+		from.Name,
+		from.Stage.Kind(),
+		out,
+		slot,
+		strings.Join(slots[i].Accepts, " or "),
+	)
 }
 
 func slotNames(slots []Input) string {

@@ -165,7 +165,10 @@ func yamlSyntaxError(file string, data []byte, err error) error {
 	lines := strings.Split(string(data), "\n")
 	for i := max(0, line-3); i < min(line+2, len(lines)); i++ {
 		if flowRef.MatchString(lines[i]) {
-			msg += fmt.Sprintf(` (line %d: inside {...} quote a reference, "${name}"; it keeps its type)`, i+1)
+			msg += fmt.Sprintf(
+				` (line %d: inside {...} quote a reference, "${name}"; it keeps its type)`,
+				i+1,
+			)
 			break
 		}
 	}
@@ -273,15 +276,24 @@ func parseSweep(n *yaml.Node, p *problems) *Sweep {
 				p.add(v, apath, "empty list: a sweep axis needs at least one value")
 				continue
 			}
-			*axes = append(*axes, &SweepAxis{Param: ax[0].Value, Values: v.Content, Pos: posOf(p.file, ax[0])})
+			*axes = append(
+				*axes,
+				&SweepAxis{Param: ax[0].Value, Values: v.Content, Pos: posOf(p.file, ax[0])},
+			)
 		}
 	}
 	if len(sw.Zip) > 1 {
 		n0 := len(sw.Zip[0].Values)
 		for _, ax := range sw.Zip[1:] {
 			if len(ax.Values) != n0 {
-				p.addAt(ax.Pos, "sweep.zip."+ax.Param, "%d values, but %s has %d: zipped lists must be of equal length",
-					len(ax.Values), sw.Zip[0].Param, n0)
+				p.addAt(
+					ax.Pos,
+					"sweep.zip."+ax.Param,
+					"%d values, but %s has %d: zipped lists must be of equal length",
+					len(ax.Values),
+					sw.Zip[0].Param,
+					n0,
+				)
 			}
 		}
 	}

@@ -61,7 +61,10 @@ func TestPoints(t *testing.T) {
 }
 
 func TestPointsErrors(t *testing.T) {
-	s, err := Parse("s.yaml", []byte("name: s\nparams: {k: 1}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n"))
+	s, err := Parse(
+		"s.yaml",
+		[]byte("name: s\nparams: {k: 1}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n"),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +84,12 @@ func TestPointsErrors(t *testing.T) {
 }
 
 func TestSweepID(t *testing.T) {
-	s, _ := Parse("s.yaml", []byte("name: s\nparams: {k: 1}\nsweep: {grid: {k: [1, 2]}}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n"))
+	s, _ := Parse(
+		"s.yaml",
+		[]byte(
+			"name: s\nparams: {k: 1}\nsweep: {grid: {k: [1, 2]}}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n",
+		),
+	)
 	p1, _ := s.Points(nil)
 	ax, _ := ParseAxis("k=1,3")
 	p2, _ := s.Points([]*SweepAxis{ax})

@@ -61,7 +61,14 @@ func readStageClips(t *testing.T, r *pipeline.StageResult, file string, dims int
 // difference must be at most tol, or tol times want's largest magnitude if
 // relative is set. It returns that difference (relative if asked) for the
 // log.
-func compare(t *testing.T, what string, got *tensor.Tensor, want *tensor.Tensor, tol float64, relative bool) float64 {
+func compare(
+	t *testing.T,
+	what string,
+	got *tensor.Tensor,
+	want *tensor.Tensor,
+	tol float64,
+	relative bool,
+) float64 {
 	t.Helper()
 	if !slices.Equal(got.Shape, want.Shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape, want.Shape)
@@ -280,7 +287,10 @@ func TestClipNames(t *testing.T) {
 		files, want []string
 	}{
 		{[]string{"/a/x.wav", "/b/y.WAV"}, []string{"x", "y"}},
-		{[]string{"/a/x.wav", "/b/x.wav", "/c/x.wav", "/d/x-2.wav"}, []string{"x", "x-2", "x-3", "x-2-2"}},
+		{
+			[]string{"/a/x.wav", "/b/x.wav", "/c/x.wav", "/d/x-2.wav"},
+			[]string{"x", "x-2", "x-3", "x-2-2"},
+		},
 		{[]string{"/a/__metadata__.wav"}, []string{"__metadata__-2"}},
 	}
 	for _, tt := range tests {

@@ -91,7 +91,12 @@ stages:
 	for _, run := range []struct{ jobs, threads int }{{1, 1}, {4, 3}, {2, 16}} {
 		dir := t.TempDir()
 		writeCIFAR(t, dir, "b.bin", 0, 50)
-		res, err := pipelinetest.Try(t, dir, spec, pipelinetest.Options{Jobs: run.jobs, Threads: run.threads})
+		res, err := pipelinetest.Try(
+			t,
+			dir,
+			spec,
+			pipelinetest.Options{Jobs: run.jobs, Threads: run.threads},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +139,8 @@ stages:
 	if auto.Images.DType != tensor.Uint8 || f32.Images.DType != tensor.Float32 {
 		t.Fatalf("dtypes %s and %s, want U8 (auto) and F32", auto.Images.DType, f32.Images.DType)
 	}
-	if !slices.Equal(auto.Images.Shape, f32.Images.Shape) || !slices.Equal(auto.Float01(), f32.Float01()) {
+	if !slices.Equal(auto.Images.Shape, f32.Images.Shape) ||
+		!slices.Equal(auto.Float01(), f32.Float01()) {
 		t.Error("the U8 output does not read back as the F32 output")
 	}
 	if d := run("auto", "[{rotation: {degrees: 10, interpolation: bilinear}}]"); d.Images.DType != tensor.Float32 {
@@ -298,7 +304,10 @@ func TestAugmentImagesCollapsed(t *testing.T) {
 			// Three copies of the case's image: each gets its own draws.
 			n := 3
 			all := slices.Concat(c.Input.Data, c.Input.Data, c.Input.Data)
-			in := writeInput(t, &Dataset{Images: tensor.FromFloat32(all, append([]int{n}, c.Input.Shape...)...)})
+			in := writeInput(
+				t,
+				&Dataset{Images: tensor.FromFloat32(all, append([]int{n}, c.Input.Shape...)...)},
+			)
 			params := opsParam(t, tt.ops)
 			first := runAugment(t, params, in, 1, 2)
 			if again := runAugment(t, params, in, 99, 1); !bytes.Equal(first, again) {

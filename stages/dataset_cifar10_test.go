@@ -52,7 +52,8 @@ stages:
     with: {files: [`+filepath.Join(dir, "data_batch_*.bin")+`], limit: 5}
 `)
 	d := readResultDataset(t, res["all"].Dir)
-	if got := d.Images.Shape; len(got) != 4 || got[0] != 7 || got[1] != 3 || got[2] != 32 || got[3] != 32 {
+	if got := d.Images.Shape; len(got) != 4 || got[0] != 7 || got[1] != 3 || got[2] != 32 ||
+		got[3] != 32 {
 		t.Fatalf("images shape %v, want [7 3 32 32]", got)
 	}
 	if d.Images.DType != tensor.Uint8 {
@@ -73,8 +74,13 @@ stages:
 	if !strings.HasPrefix(d.Meta["classes"], `["airplane","automobile",`) {
 		t.Errorf("meta classes = %q, want CIFAR-10's names", d.Meta["classes"])
 	}
-	if some := readResultDataset(t, res["some"].Dir); some.Images.Shape[0] != 5 || some.Labels.Shape[0] != 5 {
-		t.Errorf("limit 5: shapes %v and %v, want 5 images and labels", some.Images.Shape, some.Labels.Shape)
+	if some := readResultDataset(t, res["some"].Dir); some.Images.Shape[0] != 5 ||
+		some.Labels.Shape[0] != 5 {
+		t.Errorf(
+			"limit 5: shapes %v and %v, want 5 images and labels",
+			some.Images.Shape,
+			some.Labels.Shape,
+		)
 	}
 }
 
@@ -86,7 +92,11 @@ func TestReadCIFARErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", nil, "no records"},
-		{"truncated", append(append([]byte{}, good...), good[:100]...), "record 1 is truncated: 100 of 3073 bytes"},
+		{
+			"truncated",
+			append(append([]byte{}, good...), good[:100]...),
+			"record 1 is truncated: 100 of 3073 bytes",
+		},
 		{"cifar100 label", append([]byte{57}, good[1:]...), "record 0 has label 57"},
 	}
 	for _, tt := range tests {

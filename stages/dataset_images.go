@@ -274,7 +274,13 @@ func luma(r, g, b uint8) uint8 {
 // resizeU8 resizes img to h x w into dst as torchvision's F.resize does a
 // uint8 tensor: interpolate in float32, then round half to even and clamp
 // to 0..255. Nearest sampling needs no rounding.
-func resizeU8(dst []uint8, img augment.ImageU8, h, w int, interp augment.Interpolation, antialias bool) {
+func resizeU8(
+	dst []uint8,
+	img augment.ImageU8,
+	h, w int,
+	interp augment.Interpolation,
+	antialias bool,
+) {
 	src := augment.NewImage(img.C, img.H, img.W)
 	for i, v := range img.Pix {
 		src.Pix[i] = float32(v)

@@ -120,7 +120,11 @@ stages:
 	want := []uint8{10, 86, 200, 98, 30, 25, 65, 125, 134, 140, 40, 44, 50, 170, 250}
 	if !slices.Equal(d.Images.Shape, []int{1, 3, 3, 5}) ||
 		!slices.Equal(d.Images.Data, slices.Concat(want, want, want)) {
-		t.Errorf("rgb of a gray file: %v %v, want the gray plane three times", d.Images.Shape, d.Images.Data)
+		t.Errorf(
+			"rgb of a gray file: %v %v, want the gray plane three times",
+			d.Images.Shape,
+			d.Images.Data,
+		)
 	}
 }
 
@@ -194,7 +198,12 @@ func TestDatasetImagesErrors(t *testing.T) {
 			"channels": "rgb", "interpolation": "bilinear", "antialias": true}, nil, 0, 2)
 		err := (datasetImages{}).Run(context.Background(), rc)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("dataset/images of %s: error %v, want it to contain %q", filepath.Base(tt.dir), err, tt.want)
+			t.Errorf(
+				"dataset/images of %s: error %v, want it to contain %q",
+				filepath.Base(tt.dir),
+				err,
+				tt.want,
+			)
 		}
 	}
 }
@@ -205,8 +214,16 @@ func directContext(t *testing.T, params pipeline.Values, inputs map[string]*pipe
 	seed int64, threads int) (*pipeline.RunContext, string) {
 	t.Helper()
 	out := t.TempDir()
-	return &pipeline.RunContext{Name: "test", Params: params, Inputs: inputs, Out: out, Work: t.TempDir(),
-		Seed: seed, Threads: threads, Log: slog.New(slog.DiscardHandler)}, out
+	return &pipeline.RunContext{
+		Name:    "test",
+		Params:  params,
+		Inputs:  inputs,
+		Out:     out,
+		Work:    t.TempDir(),
+		Seed:    seed,
+		Threads: threads,
+		Log:     slog.New(slog.DiscardHandler),
+	}, out
 }
 
 // FuzzDecodeImage: any bytes are either rejected with an error or decoded
@@ -221,7 +238,12 @@ func FuzzDecodeImage(f *testing.F) {
 	buf.Reset()
 	jpeg.Encode(&buf, solid(9, 5, color.NRGBA{200, 8, 7, 255}), nil)
 	f.Add(buf.Bytes(), true)
-	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02\x00\x00\x00"), true)
+	f.Add(
+		[]byte(
+			"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02\x00\x00\x00",
+		),
+		true,
+	)
 	f.Fuzz(func(t *testing.T, data []byte, rgb bool) {
 		c := 1
 		if rgb {

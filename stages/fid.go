@@ -44,7 +44,9 @@ func (featureStats) Schema() pipeline.Schema {
 		Produces: "stats",
 		Doc: "mean and covariance of feature vectors (float64, two-pass), cached once per " +
 			"dataset and extractor for eval/fid",
-		Inputs:   []pipeline.Input{{Name: "features", Doc: "a features/images stage", Accepts: []string{"features"}}},
+		Inputs: []pipeline.Input{
+			{Name: "features", Doc: "a features/images stage", Accepts: []string{"features"}},
+		},
 		Unseeded: true,
 	}
 }
@@ -95,8 +97,16 @@ func (evalFID) Schema() pipeline.Schema {
 				Doc: "compute even with no more samples than features (biased; a warning says so)"},
 		},
 		Inputs: []pipeline.Input{
-			{Name: "real", Doc: "a stats/features or features/images stage of the real data", Accepts: []string{"features", "stats"}},
-			{Name: "generated", Doc: "a stats/features or features/images stage of the samples", Accepts: []string{"features", "stats"}},
+			{
+				Name:    "real",
+				Doc:     "a stats/features or features/images stage of the real data",
+				Accepts: []string{"features", "stats"},
+			},
+			{
+				Name:    "generated",
+				Doc:     "a stats/features or features/images stage of the samples",
+				Accepts: []string{"features", "stats"},
+			},
 		},
 		Unseeded: true,
 	}
@@ -124,7 +134,10 @@ func (evalFID) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	d, err := metrics.FrechetDistance(sets[0], sets[1],
 		metrics.FDOptions{AllowRankDeficient: rc.Params.Bool("allow_rank_deficient")})
 	if errors.Is(err, metrics.ErrRankDeficient) {
-		return fmt.Errorf("%w; use more samples (count), or set allow_rank_deficient to get a biased value", err)
+		return fmt.Errorf(
+			"%w; use more samples (count), or set allow_rank_deficient to get a biased value",
+			err,
+		)
 	}
 	if err != nil {
 		return err
@@ -146,7 +159,12 @@ func (evalFID) Run(ctx context.Context, rc *pipeline.RunContext) error {
 // the extractor's name.
 func readFeatures(a *pipeline.Artifact) (*tensor.Tensor, string, error) {
 	if !a.Has(FeaturesFile) {
-		return nil, "", fmt.Errorf("stage %q (%s) has no %s: want a features/images stage", a.Stage, a.Kind, FeaturesFile)
+		return nil, "", fmt.Errorf(
+			"stage %q (%s) has no %s: want a features/images stage",
+			a.Stage,
+			a.Kind,
+			FeaturesFile,
+		)
 	}
 	ts, meta, err := tensor.ReadSafetensorsFile(a.Path(FeaturesFile))
 	if err != nil {
@@ -154,7 +172,11 @@ func readFeatures(a *pipeline.Artifact) (*tensor.Tensor, string, error) {
 	}
 	f, ok := ts[FeaturesTensor]
 	if !ok || len(f.Shape) != 2 || f.Shape[0] < 1 {
-		return nil, "", fmt.Errorf("%s: want a 2-D tensor %q of feature vectors", a.Path(FeaturesFile), FeaturesTensor)
+		return nil, "", fmt.Errorf(
+			"%s: want a 2-D tensor %q of feature vectors",
+			a.Path(FeaturesFile),
+			FeaturesTensor,
+		)
 	}
 	if f.DType != tensor.Float32 {
 		return nil, "", fmt.Errorf("%s: features are %v, want F32", a.Path(FeaturesFile), f.DType)
@@ -183,7 +205,13 @@ func readStats(a *pipeline.Artifact, count int) (metrics.Stats, string, error) {
 		return s, name, err
 	}
 	if !a.Has(StatsFile) {
-		return metrics.Stats{}, "", fmt.Errorf("stage %q (%s) has neither %s nor %s", a.Stage, a.Kind, FeaturesFile, StatsFile)
+		return metrics.Stats{}, "", fmt.Errorf(
+			"stage %q (%s) has neither %s nor %s",
+			a.Stage,
+			a.Kind,
+			FeaturesFile,
+			StatsFile,
+		)
 	}
 	path := a.Path(StatsFile)
 	ts, meta, err := tensor.ReadSafetensorsFile(path)
@@ -204,5 +232,9 @@ func readStats(a *pipeline.Artifact, count int) (metrics.Stats, string, error) {
 		return metrics.Stats{}, "", fmt.Errorf("%s: no %q in its metadata", path, ExtractorKey)
 	}
 	d := mean.Shape[0]
-	return metrics.Stats{Mean: mean.Float64s(), Cov: mat.NewSymDense(d, cov.Float64s()), N: n}, name, nil
+	return metrics.Stats{
+		Mean: mean.Float64s(),
+		Cov:  mat.NewSymDense(d, cov.Float64s()),
+		N:    n,
+	}, name, nil
 }

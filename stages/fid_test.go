@@ -18,7 +18,13 @@ import (
 
 // featureArtifact writes n Gaussian feature vectors of dimension d (mean
 // shift, scale) as a features/images stage would, and returns it.
-func featureArtifact(t *testing.T, name, extractor string, n, d int, shift, scale float64, seed uint64) *pipeline.Artifact {
+func featureArtifact(
+	t *testing.T,
+	name, extractor string,
+	n, d int,
+	shift, scale float64,
+	seed uint64,
+) *pipeline.Artifact {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -35,10 +41,20 @@ func featureArtifact(t *testing.T, name, extractor string, n, d int, shift, scal
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pipeline.Artifact{Stage: name, Kind: "features/images", Dir: dir, Files: []string{FeaturesFile}}
+	return &pipeline.Artifact{
+		Stage: name,
+		Kind:  "features/images",
+		Dir:   dir,
+		Files: []string{FeaturesFile},
+	}
 }
 
-func runStage(t *testing.T, s pipeline.Stage, params pipeline.Values, inputs map[string]*pipeline.Artifact) (*pipeline.RunContext, error) {
+func runStage(
+	t *testing.T,
+	s pipeline.Stage,
+	params pipeline.Values,
+	inputs map[string]*pipeline.Artifact,
+) (*pipeline.RunContext, error) {
 	t.Helper()
 	full := pipeline.Values{}
 	for _, p := range s.Schema().Params {
@@ -64,7 +80,12 @@ func TestFID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stats := &pipeline.Artifact{Stage: "stats", Kind: "stats/features", Dir: rc.Out, Files: []string{StatsFile}}
+	stats := &pipeline.Artifact{
+		Stage: "stats",
+		Kind:  "stats/features",
+		Dir:   rc.Out,
+		Files: []string{StatsFile},
+	}
 
 	// The expected values, from the metrics package on the same data.
 	want := func(b *pipeline.Artifact) float64 {
@@ -95,10 +116,21 @@ func TestFID(t *testing.T) {
 				t.Fatalf("metrics %v lack fid_fashion_cnn", rc.Metrics())
 			}
 			if w := want(tc.gen); math.Abs(got-w) > 1e-9*max(1, w) {
-				t.Errorf("real from %s, generated %s: fid %v, metrics package gives %v", realIn.Kind, tc.gen.Stage, got, w)
+				t.Errorf(
+					"real from %s, generated %s: fid %v, metrics package gives %v",
+					realIn.Kind,
+					tc.gen.Stage,
+					got,
+					w,
+				)
 			}
 			if math.Abs(got-tc.population) > 0.5 {
-				t.Errorf("generated %s: fid %v, far from the population value %v", tc.gen.Stage, got, tc.population)
+				t.Errorf(
+					"generated %s: fid %v, far from the population value %v",
+					tc.gen.Stage,
+					got,
+					tc.population,
+				)
 			}
 		}
 	}
@@ -128,8 +160,12 @@ func TestFIDRefuses(t *testing.T) {
 		})
 	}
 	// Allowed, a rank-deficient distance is computed.
-	rc, err := runStage(t, evalFID{}, pipeline.Values{"count": int64(50), "allow_rank_deficient": true},
-		map[string]*pipeline.Artifact{"real": wide, "generated": wide2})
+	rc, err := runStage(
+		t,
+		evalFID{},
+		pipeline.Values{"count": int64(50), "allow_rank_deficient": true},
+		map[string]*pipeline.Artifact{"real": wide, "generated": wide2},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

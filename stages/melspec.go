@@ -75,7 +75,9 @@ func (melSpec) Schema() pipeline.Schema {
 			{Name: "png_zoom", Type: pipeline.Int, Default: int64(1), Min: zoomMin, Max: zoomMax,
 				Doc: "pixels per frame and per mel bin in the PNGs"},
 		},
-		Inputs:   []pipeline.Input{{Name: "audio", Doc: "a dataset/audio stage", Accepts: []string{"audio"}}},
+		Inputs: []pipeline.Input{
+			{Name: "audio", Doc: "a dataset/audio stage", Accepts: []string{"audio"}},
+		},
 		Unseeded: true,
 	}
 }

@@ -83,7 +83,11 @@ func (datasetText) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		return fmt.Errorf("no text: %d files read, no non-empty document in them", files)
 	}
 
-	held, err := pickHeldout(len(docs), rc.Params.Float("holdout"), int64(rc.Params.Int("holdout_seed")))
+	held, err := pickHeldout(
+		len(docs),
+		rc.Params.Float("holdout"),
+		int64(rc.Params.Int("holdout_seed")),
+	)
 	if err != nil {
 		return err
 	}

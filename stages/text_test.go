@@ -34,7 +34,8 @@ func TestReadUTF8Error(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := readUTF8(path)
-	if err == nil || !strings.Contains(err.Error(), "bad.txt:3: not UTF-8 text (invalid byte 0xff at offset 20)") {
+	if err == nil ||
+		!strings.Contains(err.Error(), "bad.txt:3: not UTF-8 text (invalid byte 0xff at offset 20)") {
 		t.Errorf("readUTF8(bad.txt) = %v, want the file, line 3 and offset 20", err)
 	}
 }
@@ -55,8 +56,12 @@ func TestPickHeldout(t *testing.T) {
 		sameC = sameC && a[i] == c[i]
 	}
 	if n != 20 || !same || sameC {
-		t.Errorf("pickHeldout(100, 0.2): %d held out, same seed same split %v, other seed same split %v; want 20, true, false",
-			n, same, sameC)
+		t.Errorf(
+			"pickHeldout(100, 0.2): %d held out, same seed same split %v, other seed same split %v; want 20, true, false",
+			n,
+			same,
+			sameC,
+		)
 	}
 	if _, err := pickHeldout(1, 0.5, 1); err == nil {
 		t.Errorf("pickHeldout(1, 0.5) holds out the only document without an error")

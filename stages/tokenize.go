@@ -55,7 +55,9 @@ func (tokenizeBPE) Schema() pipeline.Schema {
 			{Name: "add_prefix_space", Type: pipeline.Bool, Default: false,
 				Doc: "ByteLevel add_prefix_space: a space before every line that lacks one"},
 		},
-		Inputs:   []pipeline.Input{{Name: "text", Doc: "a dataset/text stage; " + TextFile + " is used", Accepts: []string{"text"}}},
+		Inputs: []pipeline.Input{
+			{Name: "text", Doc: "a dataset/text stage; " + TextFile + " is used", Accepts: []string{"text"}},
+		},
 		Unseeded: true,
 	}
 }
@@ -66,7 +68,12 @@ func (tokenizeBPE) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		return err
 	}
 	if !in.Has(TextFile) {
-		return fmt.Errorf("input from stage %q (%s) has no %s: is it a text dataset?", in.Stage, in.Kind, TextFile)
+		return fmt.Errorf(
+			"input from stage %q (%s) has no %s: is it a text dataset?",
+			in.Stage,
+			in.Kind,
+			TextFile,
+		)
 	}
 	data, err := os.ReadFile(in.Path(TextFile))
 	if err != nil {
@@ -120,7 +127,11 @@ func (tokenizeBPE) Run(ctx context.Context, rc *pipeline.RunContext) error {
 // returns at once. The trainer takes no context: when ctx ends, its
 // goroutine runs on to the end (seconds, even on 50 MB) and its result is
 // dropped.
-func trainCancellable(ctx context.Context, data []byte, opts tokenize.TrainOptions) (*tokenize.BPE, error) {
+func trainCancellable(
+	ctx context.Context,
+	data []byte,
+	opts tokenize.TrainOptions,
+) (*tokenize.BPE, error) {
 	type result struct {
 		b   *tokenize.BPE
 		err error
@@ -153,7 +164,11 @@ func (tokenizeEncode) Schema() pipeline.Schema {
 		Doc: "encode every .txt file of a text dataset with a tokenizer; writes " + TokensFile +
 			", one I64 tensor of ids per file (\"text\", \"heldout\")",
 		Inputs: []pipeline.Input{
-			{Name: "tokenizer", Doc: "a tokenize/bpe stage (its " + TokenizerFile + ")", Accepts: []string{"tokenizer"}},
+			{
+				Name:    "tokenizer",
+				Doc:     "a tokenize/bpe stage (its " + TokenizerFile + ")",
+				Accepts: []string{"tokenizer"},
+			},
 			{Name: "text", Doc: "a dataset/text stage", Accepts: []string{"text"}},
 		},
 		Unseeded: true,
@@ -192,7 +207,11 @@ func (tokenizeEncode) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		rc.Metric(key+"_tokens", float64(len(ids)))
 	}
 	if len(out) == 0 {
-		return fmt.Errorf("input from stage %q (%s) has no .txt file to encode", textIn.Stage, textIn.Kind)
+		return fmt.Errorf(
+			"input from stage %q (%s) has no .txt file to encode",
+			textIn.Stage,
+			textIn.Kind,
+		)
 	}
 	meta := map[string]string{"vocab_size": strconv.Itoa(b.VocabSize())}
 	return tensor.WriteSafetensorsFile(filepath.Join(rc.Out, TokensFile), out, meta)
@@ -202,7 +221,12 @@ func (tokenizeEncode) Run(ctx context.Context, rc *pipeline.RunContext) error {
 // "\n": the way the tokenizer was trained, so the ids are the ones its
 // merges were learned on. (HF's encode of the whole file at once can
 // differ where a whitespace run crosses a line end, as in "a \nb".)
-func encodeTextFile(ctx context.Context, b *tokenize.BPE, path string, threads int) ([]int64, error) {
+func encodeTextFile(
+	ctx context.Context,
+	b *tokenize.BPE,
+	path string,
+	threads int,
+) ([]int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

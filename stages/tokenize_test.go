@@ -58,7 +58,8 @@ stages:
 	if string(got) != string(want) {
 		t.Errorf("tokenize/bpe wrote a tokenizer.json different from HF's vocab300")
 	}
-	if m := res["bpe"].Metrics; m["vocab_size"] != 300 || m["merges"] != 43 || m["bytes_per_token"] < 1 {
+	if m := res["bpe"].Metrics; m["vocab_size"] != 300 || m["merges"] != 43 ||
+		m["bytes_per_token"] < 1 {
 		t.Errorf("tokenize/bpe metrics = %v, want vocab_size 300, merges 43, bytes_per_token > 1", m)
 	}
 

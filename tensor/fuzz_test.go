@@ -36,7 +36,12 @@ func checkReadError(t *testing.T, err error) {
 func FuzzReadSafetensors(f *testing.F) {
 	addFiles(f, "safetensors/*.safetensors")
 	f.Add(stFile(`{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, []byte{1, 2, 3, 4}))
-	f.Add(stFile(`{"__metadata__":{"k":"v"},"b":{"dtype":"BOOL","shape":[],"data_offsets":[0,1]}}`, []byte{7}))
+	f.Add(
+		stFile(
+			`{"__metadata__":{"k":"v"},"b":{"dtype":"BOOL","shape":[],"data_offsets":[0,1]}}`,
+			[]byte{7},
+		),
+	)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ts, meta, err := ReadSafetensors(bytes.NewReader(b))
 		x, ierr := ReadSafetensorsIndex(bytes.NewReader(b), int64(len(b)))
@@ -71,7 +76,13 @@ func FuzzReadSafetensors(f *testing.F) {
 			t.Fatalf("reading back what was written: %v", err)
 		}
 		if len(ts2) != len(ts) || len(meta2) != len(meta) {
-			t.Fatalf("round trip: %d tensors, %d metadata; want %d, %d", len(ts2), len(meta2), len(ts), len(meta))
+			t.Fatalf(
+				"round trip: %d tensors, %d metadata; want %d, %d",
+				len(ts2),
+				len(meta2),
+				len(ts),
+				len(meta),
+			)
 		}
 		for name, x := range ts {
 			if !equalTensors(ts2[name], x) {

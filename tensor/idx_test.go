@@ -54,10 +54,26 @@ func TestReadIDXBad(t *testing.T) {
 		{"no dims", []byte{0, 0, 8, 0}, "0 dimensions"},
 		{"too many dims", []byte{0, 0, 8, 200}, "200 dimensions"},
 		{"short dims", []byte{0, 0, 8, 3, 0, 0, 0, 1, 0}, "truncated dimensions: want 12 bytes, found 5"},
-		{"short data", append(slices.Clone(ubyte2x3), 1, 2, 3, 4), "truncated data of 2x3 ubyte: want 6 bytes, found 4"},
-		{"long data", append(slices.Clone(ubyte2x3), 1, 2, 3, 4, 5, 6, 7), "data of 2x3 ubyte is 6 bytes but 7 follow"},
-		{"short doubles", []byte{0, 0, 0x0e, 1, 0, 0, 0, 2, 1, 2, 3}, "truncated data of 2 double: want 16 bytes, found 3"},
-		{"huge", []byte{0, 0, 0x0d, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0}, "larger than the 4294967296-byte limit"},
+		{
+			"short data",
+			append(slices.Clone(ubyte2x3), 1, 2, 3, 4),
+			"truncated data of 2x3 ubyte: want 6 bytes, found 4",
+		},
+		{
+			"long data",
+			append(slices.Clone(ubyte2x3), 1, 2, 3, 4, 5, 6, 7),
+			"data of 2x3 ubyte is 6 bytes but 7 follow",
+		},
+		{
+			"short doubles",
+			[]byte{0, 0, 0x0e, 1, 0, 0, 0, 2, 1, 2, 3},
+			"truncated data of 2 double: want 16 bytes, found 3",
+		},
+		{
+			"huge",
+			[]byte{0, 0, 0x0d, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0},
+			"larger than the 4294967296-byte limit",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +104,8 @@ func TestReadIDXLyingHeader(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := ReadIDX(io.MultiReader(bytes.NewReader(file)))
 	runtime.ReadMemStats(&after)
-	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "found 3") {
+	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) ||
+		!strings.Contains(err.Error(), "found 3") {
 		t.Errorf("ReadIDX = %v, want truncated data, found 3", err)
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
@@ -119,7 +136,8 @@ func TestReadIDXFileGzipByMagic(t *testing.T) {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, content, 0o644)
 		got, err := ReadIDXFile(path)
-		bad := strings.HasPrefix(name, "cut") || strings.HasPrefix(name, "corrupt") || strings.HasPrefix(name, "not")
+		bad := strings.HasPrefix(name, "cut") || strings.HasPrefix(name, "corrupt") ||
+			strings.HasPrefix(name, "not")
 		switch {
 		case bad && err == nil:
 			t.Errorf("ReadIDXFile(%s) succeeded", name)

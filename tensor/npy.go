@@ -49,7 +49,12 @@ func ReadNPY(r io.Reader) (*Tensor, error) {
 	case (major == 2 || major == 3) && minor == 0:
 		lenSize = 4
 	default:
-		return nil, formatErr("npy", "unsupported format version %d.%d (pipe reads 1.0, 2.0, 3.0)", major, minor)
+		return nil, formatErr(
+			"npy",
+			"unsupported format version %d.%d (pipe reads 1.0, 2.0, 3.0)",
+			major,
+			minor,
+		)
 	}
 
 	var lenBuf [4]byte

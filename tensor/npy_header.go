@@ -39,7 +39,11 @@ func parseNPYHeader(s string) (*npyHeader, error) {
 		return nil, formatErr("npy", "header %q is not a dictionary", clip(s))
 	}
 	if len(dict) != 3 || dict["descr"] == nil || dict["fortran_order"] == nil || dict["shape"] == nil {
-		return nil, formatErr("npy", "header %q must have exactly the keys descr, fortran_order and shape", clip(s))
+		return nil, formatErr(
+			"npy",
+			"header %q must have exactly the keys descr, fortran_order and shape",
+			clip(s),
+		)
 	}
 
 	h := &npyHeader{}
@@ -94,7 +98,12 @@ func npyEncoding(descr string) (encoding, error) {
 		e.big = true
 	case '|':
 		if size != 1 {
-			return encoding{}, formatErr("npy", "dtype %q has no byte order but %d-byte elements", descr, size)
+			return encoding{}, formatErr(
+				"npy",
+				"dtype %q has no byte order but %d-byte elements",
+				descr,
+				size,
+			)
 		}
 	default:
 		return encoding{}, bad

@@ -30,7 +30,12 @@ func TestParseNPYHeader(t *testing.T) {
 		{`{"shape": (7,), "descr": ">i8", "fortran_order": True}`, ">i8", true, []int{7}},
 		{"{'descr':'|u1','fortran_order':False,'shape':()}", "|u1", false, nil},
 		{"{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 4L), }", "<f8", false, []int{3, 4}},
-		{"{ 'descr' : '|b1' , 'fortran_order' : False , 'shape' : ( 0 , 5 ) , }", "|b1", false, []int{0, 5}},
+		{
+			"{ 'descr' : '|b1' , 'fortran_order' : False , 'shape' : ( 0 , 5 ) , }",
+			"|b1",
+			false,
+			[]int{0, 5},
+		},
 	}
 	for _, tt := range tests {
 		h, err := parseNPYHeader(tt.header)
@@ -87,11 +92,26 @@ func TestReadNPYBad(t *testing.T) {
 		{"empty", nil, "truncated magic: want 8 bytes, found 0"},
 		{"not npy", []byte("PK\x03\x04zipfile"), "not a .npy file"},
 		{"version", []byte(npyMagic + "\x04\x00\x10\x00"), "unsupported format version 4.0"},
-		{"short length", []byte(npyMagic + "\x02\x00\x10"), "truncated header length: want 4 bytes, found 1"},
+		{
+			"short length",
+			[]byte(npyMagic + "\x02\x00\x10"),
+			"truncated header length: want 4 bytes, found 1",
+		},
 		{"huge header", big, "over the 1048576-byte limit"},
 		{"short header", npyFile(hdr, nil)[:30], "truncated header: want 60 bytes, found 20"},
-		{"short data", npyFile(hdr, make([]byte, 10)), "truncated data of shape [2 3] <f4: want 24 bytes, found 10"},
-		{"huge shape", npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776)}", nil), "larger than"},
+		{
+			"short data",
+			npyFile(hdr, make([]byte, 10)),
+			"truncated data of shape [2 3] <f4: want 24 bytes, found 10",
+		},
+		{
+			"huge shape",
+			npyFile(
+				"{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776)}",
+				nil,
+			),
+			"larger than",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

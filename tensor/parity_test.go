@@ -195,7 +195,12 @@ func TestWriterBytesParity(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(buf.Bytes(), ref) {
-			t.Errorf("WriteNPY(%s) differs from numpy.save:\n got %q\nwant %q", name, buf.Bytes()[:128], ref[:128])
+			t.Errorf(
+				"WriteNPY(%s) differs from numpy.save:\n got %q\nwant %q",
+				name,
+				buf.Bytes()[:128],
+				ref[:128],
+			)
 		}
 	}
 
@@ -213,7 +218,11 @@ func TestWriterBytesParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), ref) {
-		t.Errorf("WriteSafetensors differs from the reference layout:\n got %q\nwant %q", buf.Bytes(), ref)
+		t.Errorf(
+			"WriteSafetensors differs from the reference layout:\n got %q\nwant %q",
+			buf.Bytes(),
+			ref,
+		)
 	}
 }
 
@@ -235,7 +244,9 @@ func TestGoWritten(t *testing.T) {
 		outputs[name+".npy"] = buf.Bytes()
 	}
 	for _, name := range []string{"pipe", "foreign"} {
-		ts, meta, err := ReadSafetensorsFile(filepath.Join("testdata", "safetensors", name+".safetensors"))
+		ts, meta, err := ReadSafetensorsFile(
+			filepath.Join("testdata", "safetensors", name+".safetensors"),
+		)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,7 +77,11 @@ func parseSafetensorsHeader(hdr []byte) (*safetensorsHeader, error) {
 		name := tok.(string) // object keys are always strings
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, &FormatError{Format: "safetensors", Msg: fmt.Sprintf("header JSON at %q", name), Err: err}
+			return nil, &FormatError{
+				Format: "safetensors",
+				Msg:    fmt.Sprintf("header JSON at %q", name),
+				Err:    err,
+			}
 		}
 		if _, dup := h.infos[name]; dup || (name == "__metadata__" && seenMeta) {
 			return nil, formatErr("safetensors", "header names %q twice", name)
@@ -125,11 +129,23 @@ func (h *safetensorsHeader) checkLayout() error {
 			return formatErr("safetensors", "tensor %q: data_offsets [%d,%d] overlap tensor %q ending at %d",
 				name, info.Begin, info.End, prev, end)
 		case info.Begin > end && i == 0:
-			return formatErr("safetensors", "tensor %q: data_offsets [%d,%d] leave a gap at the start of the data",
-				name, info.Begin, info.End)
+			return formatErr(
+				"safetensors",
+				"tensor %q: data_offsets [%d,%d] leave a gap at the start of the data",
+				name,
+				info.Begin,
+				info.End,
+			)
 		case info.Begin > end:
-			return formatErr("safetensors", "tensor %q: data_offsets [%d,%d] leave a gap after tensor %q ending at %d",
-				name, info.Begin, info.End, prev, end)
+			return formatErr(
+				"safetensors",
+				"tensor %q: data_offsets [%d,%d] leave a gap after tensor %q ending at %d",
+				name,
+				info.Begin,
+				info.End,
+				prev,
+				end,
+			)
 		}
 		end, prev = info.End, name
 	}
@@ -208,9 +224,12 @@ func parseTensorInfo(name string, raw json.RawMessage) (TensorInfo, error) {
 func (info TensorInfo) load(name string, raw []byte) (*Tensor, error) {
 	enc := safetensorsTypes[string(info.DType)]
 	if _, ok := enc.target(); !ok {
-		return nil, formatErr("safetensors",
+		return nil, formatErr(
+			"safetensors",
 			"tensor %q: dtype %s is not supported (pipe loads BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, I64, F64)",
-			name, info.DType)
+			name,
+			info.DType,
+		)
 	}
 	return decode(raw, enc, slices.Clone(info.Shape)), nil
 }

@@ -140,26 +140,97 @@ func TestSafetensorsBadInput(t *testing.T) {
 		{"bad json", stFile(`{"a":`, nil), "header JSON"},
 		{"two values", stFile(`{} {}`, nil), "more than spaces after the JSON object"},
 		{"nul padding", stFile("{}\x00\x00", nil), "more than spaces after the JSON object"},
-		{"empty name gap", stFile(`{"":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, make([]byte, 2)), "gap at the start"},
+		{
+			"empty name gap",
+			stFile(`{"":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, make([]byte, 2)),
+			"gap at the start",
+		},
 		{"duplicate", stFile(`{"a":`+f32x2+`,"a":`+f32x2+`}`, make([]byte, 8)), `names "a" twice`},
-		{"unknown dtype", stFile(`{"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)), `unknown dtype "Q4"`},
+		{
+			"unknown dtype",
+			stFile(`{"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			`unknown dtype "Q4"`,
+		},
 		{"no dtype", stFile(`{"a":{"shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)), "no dtype"},
 		{"no shape", stFile(`{"a":{"dtype":"U8","data_offsets":[0,8]}}`, make([]byte, 8)), "no shape"},
-		{"null offsets", stFile(`{"a":{"dtype":"U8","shape":[8],"data_offsets":null}}`, make([]byte, 8)), "no data_offsets"},
-		{"three offsets", stFile(`{"a":{"dtype":"U8","shape":[8],"data_offsets":[0,4,8]}}`, make([]byte, 8)), "must be [begin, end]"},
-		{"negative dim", stFile(`{"a":{"dtype":"U8","shape":[-8],"data_offsets":[0,8]}}`, make([]byte, 8)), "dimension -8 of shape"},
-		{"fractional dim", stFile(`{"a":{"dtype":"U8","shape":[2.5],"data_offsets":[0,8]}}`, make([]byte, 8)), "dimension 2.5 of shape"},
-		{"overflow", stFile(`{"a":{"dtype":"F64","shape":[1099511627776,1099511627776],"data_offsets":[0,8]}}`, make([]byte, 8)), "larger than"},
-		{"reversed offsets", stFile(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[8,0]}}`, make([]byte, 8)), "end before they begin"},
-		{"size mismatch", stFile(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, make([]byte, 8)), "hold 8 bytes, shape [3] of F32 needs 12"},
-		{"gap at start", stFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)), "gap at the start"},
-		{"gap", stFile(`{"a":`+f32x2+`,"b":{"dtype":"U8","shape":[2],"data_offsets":[9,11]}}`, make([]byte, 11)), `gap after tensor "a" ending at 8`},
-		{"overlap", stFile(`{"a":`+f32x2+`,"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}`, make([]byte, 8)), `overlap tensor "a" ending at 8`},
-		{"truncated data", stFile(`{"a":`+f32x2+`}`, make([]byte, 5)), "truncated data: want 8 bytes, found 5"},
-		{"trailing data", stFile(`{"a":`+f32x2+`}`, make([]byte, 9)), "data section is 9 bytes but the tensors end at 8"},
-		{"metadata not strings", stFile(`{"__metadata__":{"a":1}}`, nil), "__metadata__ is not an object of strings"},
-		{"metadata twice", stFile(`{"__metadata__":{},"__metadata__":{}}`, nil), `names "__metadata__" twice`},
-		{"u64", stFile(`{"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)), "dtype U64 is not supported"},
+		{
+			"null offsets",
+			stFile(`{"a":{"dtype":"U8","shape":[8],"data_offsets":null}}`, make([]byte, 8)),
+			"no data_offsets",
+		},
+		{
+			"three offsets",
+			stFile(`{"a":{"dtype":"U8","shape":[8],"data_offsets":[0,4,8]}}`, make([]byte, 8)),
+			"must be [begin, end]",
+		},
+		{
+			"negative dim",
+			stFile(`{"a":{"dtype":"U8","shape":[-8],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			"dimension -8 of shape",
+		},
+		{
+			"fractional dim",
+			stFile(`{"a":{"dtype":"U8","shape":[2.5],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			"dimension 2.5 of shape",
+		},
+		{
+			"overflow",
+			stFile(
+				`{"a":{"dtype":"F64","shape":[1099511627776,1099511627776],"data_offsets":[0,8]}}`,
+				make([]byte, 8),
+			),
+			"larger than",
+		},
+		{
+			"reversed offsets",
+			stFile(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[8,0]}}`, make([]byte, 8)),
+			"end before they begin",
+		},
+		{
+			"size mismatch",
+			stFile(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			"hold 8 bytes, shape [3] of F32 needs 12",
+		},
+		{
+			"gap at start",
+			stFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)),
+			"gap at the start",
+		},
+		{
+			"gap",
+			stFile(`{"a":`+f32x2+`,"b":{"dtype":"U8","shape":[2],"data_offsets":[9,11]}}`, make([]byte, 11)),
+			`gap after tensor "a" ending at 8`,
+		},
+		{
+			"overlap",
+			stFile(`{"a":`+f32x2+`,"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}`, make([]byte, 8)),
+			`overlap tensor "a" ending at 8`,
+		},
+		{
+			"truncated data",
+			stFile(`{"a":`+f32x2+`}`, make([]byte, 5)),
+			"truncated data: want 8 bytes, found 5",
+		},
+		{
+			"trailing data",
+			stFile(`{"a":`+f32x2+`}`, make([]byte, 9)),
+			"data section is 9 bytes but the tensors end at 8",
+		},
+		{
+			"metadata not strings",
+			stFile(`{"__metadata__":{"a":1}}`, nil),
+			"__metadata__ is not an object of strings",
+		},
+		{
+			"metadata twice",
+			stFile(`{"__metadata__":{},"__metadata__":{}}`, nil),
+			`names "__metadata__" twice`,
+		},
+		{
+			"u64",
+			stFile(`{"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)),
+			"dtype U64 is not supported",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,14 +261,19 @@ func TestSafetensorsTruncatedIsUnexpectedEOF(t *testing.T) {
 	WriteSafetensors(&buf, map[string]*Tensor{"w": New(Float64, 10)}, nil)
 	cut := buf.Bytes()[:buf.Len()-3]
 	_, _, err := ReadSafetensors(io.MultiReader(bytes.NewReader(cut)))
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "want 80 bytes, found 77") {
+	if !errors.Is(err, io.ErrUnexpectedEOF) ||
+		!strings.Contains(err.Error(), "want 80 bytes, found 77") {
 		t.Errorf("ReadSafetensors(cut) = %v, want truncated data, 80 wanted, 77 found", err)
 	}
 	path := filepath.Join(t.TempDir(), "cut.safetensors")
 	os.WriteFile(path, cut, 0o644)
 	_, _, err = ReadSafetensorsFile(path)
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), path+": safetensors: truncated data: want 80 bytes, found 77") {
-		t.Errorf("ReadSafetensorsFile(cut) = %v, want the path and truncated data, 80 wanted, 77 found", err)
+	if !errors.Is(err, io.ErrUnexpectedEOF) ||
+		!strings.Contains(err.Error(), path+": safetensors: truncated data: want 80 bytes, found 77") {
+		t.Errorf(
+			"ReadSafetensorsFile(cut) = %v, want the path and truncated data, 80 wanted, 77 found",
+			err,
+		)
 	}
 }
 
@@ -210,8 +286,16 @@ func TestWriteSafetensorsRefuses(t *testing.T) {
 		{"nil", map[string]*Tensor{"a": nil}, `tensor "a" is nil`},
 		{"reserved", map[string]*Tensor{"__metadata__": New(Uint8, 1)}, "reserved"},
 		{"bad utf8", map[string]*Tensor{"\xff": New(Uint8, 1)}, "not valid UTF-8"},
-		{"short data", map[string]*Tensor{"a": {DType: Float32, Shape: []int{2}, Data: make([]byte, 7)}}, "needs 8 bytes, have 7"},
-		{"unknown dtype", map[string]*Tensor{"a": {DType: "F16", Shape: []int{1}, Data: make([]byte, 2)}}, `unknown dtype "F16"`},
+		{
+			"short data",
+			map[string]*Tensor{"a": {DType: Float32, Shape: []int{2}, Data: make([]byte, 7)}},
+			"needs 8 bytes, have 7",
+		},
+		{
+			"unknown dtype",
+			map[string]*Tensor{"a": {DType: "F16", Shape: []int{1}, Data: make([]byte, 2)}},
+			`unknown dtype "F16"`,
+		},
 	}
 	for _, tt := range tests {
 		err := WriteSafetensors(io.Discard, tt.ts, nil)

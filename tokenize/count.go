@@ -123,7 +123,13 @@ func countWords(texts [][]byte, names []string, prefix bool, threads int) (*word
 	return total, nil
 }
 
-func countChunk(counts *wordCounts, text []byte, prefix bool, spans [][2]int, scratch []byte) ([][2]int, []byte) {
+func countChunk(
+	counts *wordCounts,
+	text []byte,
+	prefix bool,
+	spans [][2]int,
+	scratch []byte,
+) ([][2]int, []byte) {
 	for len(text) > 0 {
 		n := bytes.IndexByte(text, '\n') + 1
 		if n == 0 {

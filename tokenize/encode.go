@@ -56,7 +56,13 @@ func (b *BPE) Encode(s string) Encoding {
 
 // encodeSegment encodes text found between added tokens; base is its byte
 // offset in the input.
-func (b *BPE) encodeSegment(enc *Encoding, offs *[][2]int, seg string, base int, spans [][2]int) [][2]int {
+func (b *BPE) encodeSegment(
+	enc *Encoding,
+	offs *[][2]int,
+	seg string,
+	base int,
+	spans [][2]int,
+) [][2]int {
 	if seg == "" {
 		return spans
 	}

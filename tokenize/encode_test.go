@@ -20,7 +20,10 @@ func TestEncodeExamples(t *testing.T) {
 	}{
 		{"", nil},
 		{"hello<|endoftext|>world", []string{"h", "e", "ll", "o", "<|endoftext|>", "w", "or", "l", "d"}},
-		{" <|endoftext|> <|endoftext|><|endoftext|>", []string{"Ġ", "<|endoftext|>", "Ġ", "<|endoftext|>", "<|endoftext|>"}},
+		{
+			" <|endoftext|> <|endoftext|><|endoftext|>",
+			[]string{"Ġ", "<|endoftext|>", "Ġ", "<|endoftext|>", "<|endoftext|>"},
+		},
 	}
 	for _, tt := range tests {
 		got := b.Encode(tt.in)

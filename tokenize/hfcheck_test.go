@@ -17,7 +17,11 @@ import (
 //	go test ./tokenize -run TestHFCheckWritten -update   # writes written/*.json
 //	node tokenize/testdata/hf_check.mjs                  # writes the rest
 //	go test ./tokenize                                   # compares
-var update = flag.Bool("update", false, "rewrite the Go-written fixtures in testdata/hfcheck/written")
+var update = flag.Bool(
+	"update",
+	false,
+	"rewrite the Go-written fixtures in testdata/hfcheck/written",
+)
 
 const hfCheckDir = "testdata/hfcheck"
 
@@ -169,7 +173,8 @@ func TestHFMadeRoundTrip(t *testing.T) {
 	// Legacy "a b" merges load to the same model as pairs.
 	legacy := mustLoad(t, filepath.Join(hfCheckDir, "hf_made", "legacy_merges.json"))
 	pairs := mustLoad(t, filepath.Join(refDir, "vocab300", "tokenizer.json"))
-	if !reflect.DeepEqual(legacy.Merges(), pairs.Merges()) || !reflect.DeepEqual(legacy.Vocab(), pairs.Vocab()) {
+	if !reflect.DeepEqual(legacy.Merges(), pairs.Merges()) ||
+		!reflect.DeepEqual(legacy.Vocab(), pairs.Vocab()) {
 		t.Errorf("legacy merges file loads differently from the pair form")
 	}
 }

@@ -266,7 +266,12 @@ func decodeAdded(list []addedJSON, vocab map[string]int, errs *problems) []Added
 	return out
 }
 
-func decodeByteLevel(data []byte, name, field string, raw json.RawMessage, errs *problems) (*ByteLevelOptions, error) {
+func decodeByteLevel(
+	data []byte,
+	name, field string,
+	raw json.RawMessage,
+	errs *problems,
+) (*ByteLevelOptions, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -292,7 +297,11 @@ func decodeByteLevel(data []byte, name, field string, raw json.RawMessage, errs 
 	if bl.AddPrefixSpace == nil || bl.TrimOffsets == nil {
 		return nil, nil
 	}
-	o := &ByteLevelOptions{AddPrefixSpace: *bl.AddPrefixSpace, TrimOffsets: *bl.TrimOffsets, UseRegex: true}
+	o := &ByteLevelOptions{
+		AddPrefixSpace: *bl.AddPrefixSpace,
+		TrimOffsets:    *bl.TrimOffsets,
+		UseRegex:       true,
+	}
 	if bl.UseRegex != nil {
 		o.UseRegex = *bl.UseRegex
 	}

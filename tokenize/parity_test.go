@@ -95,7 +95,11 @@ func TestEncodeHF(t *testing.T) {
 	}
 }
 
-func equalInts(a, b []int) bool { return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b)) }
+func equalInts(
+	a, b []int,
+) bool {
+	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
+}
 func equalStrings(a, b []string) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
 }

@@ -56,7 +56,11 @@ func TestTrainOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(b.Merges()) != 0 || len(b.Vocab()) != 256 {
-			t.Errorf("got %d merges and %d tokens, want 0 and 256 (no truncation)", len(b.Merges()), len(b.Vocab()))
+			t.Errorf(
+				"got %d merges and %d tokens, want 0 and 256 (no truncation)",
+				len(b.Merges()),
+				len(b.Vocab()),
+			)
 		}
 	})
 	t.Run("threads agree", func(t *testing.T) {
@@ -77,7 +81,8 @@ func TestTrainOptions(t *testing.T) {
 
 func TestTrainInvalidUTF8(t *testing.T) {
 	_, err := Train([][]byte{[]byte("ok\n"), []byte("fine\nbad \xff here\n")}, TrainOptions{})
-	if err == nil || !strings.Contains(err.Error(), "text 1:2: invalid UTF-8 (byte 0xff at offset 9)") {
+	if err == nil ||
+		!strings.Contains(err.Error(), "text 1:2: invalid UTF-8 (byte 0xff at offset 9)") {
 		t.Errorf("Train(invalid UTF-8) = %v, want an error naming text 1, line 2 and offset 9", err)
 	}
 	_, err = TrainFiles([]string{"testdata/does-not-exist.txt"}, TrainOptions{})

@@ -93,7 +93,12 @@ func (c *checkpointer) restore(l *loop) (bool, error) {
 			"(remove the directory to start afresh)", c.path())
 	}
 	if st.Meter == nil || !slices.Equal(st.Meter.Names, l.meter.Names) {
-		return false, fmt.Errorf("load checkpoint %s: losses %v, want %v", c.path(), st.Meter, l.meter.Names)
+		return false, fmt.Errorf(
+			"load checkpoint %s: losses %v, want %v",
+			c.path(),
+			st.Meter,
+			l.meter.Names,
+		)
 	}
 
 	targets := map[string]*ts.Tensor{}
@@ -106,7 +111,12 @@ func (c *checkpointer) restore(l *loop) (bool, error) {
 		}
 	}
 	if len(targets) != len(tensors) {
-		return false, fmt.Errorf("load checkpoint %s: %d tensors, want %d", c.path(), len(tensors), len(targets))
+		return false, fmt.Errorf(
+			"load checkpoint %s: %d tensors, want %d",
+			c.path(),
+			len(tensors),
+			len(targets),
+		)
 	}
 	if err := copyInto(targets, tensors); err != nil {
 		return false, fmt.Errorf("load checkpoint %s: %w", c.path(), err)

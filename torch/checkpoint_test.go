@@ -105,10 +105,17 @@ func TestResumeGAN(t *testing.T) {
 	}
 	defer got.Close()
 	if first != 7 || resumedAt != 6 {
-		t.Errorf("resumed at step %d, first step done %d; want 6 and 7 (the checkpoint at 6)", resumedAt, first)
+		t.Errorf(
+			"resumed at step %d, first step done %d; want 6 and 7 (the checkpoint at 6)",
+			resumedAt,
+			first,
+		)
 	}
 	if !bytes.Equal(weightsOf(t, want.m), weightsOf(t, got.m)) {
-		t.Errorf("resumed weights differ from an uninterrupted run's: max difference %g", maxAbsDiff(t, want.m, got.m))
+		t.Errorf(
+			"resumed weights differ from an uninterrupted run's: max difference %g",
+			maxAbsDiff(t, want.m, got.m),
+		)
 	}
 	for i := range want.Losses {
 		if want.Losses[i] != got.Losses[i] {
@@ -149,7 +156,10 @@ func TestResumeVAE(t *testing.T) {
 	}
 	defer got.Close()
 	if !bytes.Equal(weightsOf(t, want.m), weightsOf(t, got.m)) {
-		t.Errorf("resumed weights differ from an uninterrupted run's: max difference %g", maxAbsDiff(t, want.m, got.m))
+		t.Errorf(
+			"resumed weights differ from an uninterrupted run's: max difference %g",
+			maxAbsDiff(t, want.m, got.m),
+		)
 	}
 
 	// A finished run's final checkpoint makes a third call a no-op.
@@ -178,7 +188,11 @@ func TestNonFiniteLoss(t *testing.T) {
 		_, err := TrainVAE(context.Background(), images, cfg)
 		if err == nil || !strings.Contains(err.Error(), "step ") ||
 			!(strings.Contains(err.Error(), "NaN") || strings.Contains(err.Error(), "Inf")) {
-			t.Fatalf("TrainVAE (%s) with lr 1e12: error %v, want a NaN or Inf loss naming the step", recon, err)
+			t.Fatalf(
+				"TrainVAE (%s) with lr 1e12: error %v, want a NaN or Inf loss naming the step",
+				recon,
+				err,
+			)
 		}
 		t.Log(err)
 	}

@@ -69,7 +69,11 @@ func TestTrainClassifier(t *testing.T) {
 		}
 	}
 	if negative == 0 || positive == 0 {
-		t.Errorf("features before the ReLU: %d negative, %d positive values; want both", negative, positive)
+		t.Errorf(
+			"features before the ReLU: %d negative, %d positive values; want both",
+			negative,
+			positive,
+		)
 	}
 	for j := 0; j < dim; j++ {
 		lo, hi := vals[j], vals[j]
@@ -204,7 +208,9 @@ func TestClassifierErrors(t *testing.T) {
 //	PIPE_TORCH_FASHION=1 go test ./torch -run TestClassifierFashionAccuracy -v -timeout 1h
 func TestClassifierFashionAccuracy(t *testing.T) {
 	if os.Getenv("PIPE_TORCH_FASHION") == "" {
-		t.Skip("slow: set PIPE_TORCH_FASHION=1 to train on all of Fashion-MNIST and measure test accuracy")
+		t.Skip(
+			"slow: set PIPE_TORCH_FASHION=1 to train on all of Fashion-MNIST and measure test accuracy",
+		)
 	}
 	epochs := 6
 	if v := os.Getenv("PIPE_TORCH_FASHION_EPOCHS"); v != "" {

@@ -25,9 +25,17 @@ import (
 // committed; check_onnx.mjs and check_torchscript.py read them).
 // -export.full adds cases at the article's sizes, too large to commit.
 var (
-	writeExportFixtures = flag.Bool("export.fixtures", false, "write export fixtures from freshly trained models")
-	exportDir           = flag.String("export.dir", filepath.Join("..", "export", "testdata"), "where -export.fixtures writes")
-	exportFull          = flag.Bool("export.full", false, "also export models at the article's sizes")
+	writeExportFixtures = flag.Bool(
+		"export.fixtures",
+		false,
+		"write export fixtures from freshly trained models",
+	)
+	exportDir = flag.String(
+		"export.dir",
+		filepath.Join("..", "export", "testdata"),
+		"where -export.fixtures writes",
+	)
+	exportFull = flag.Bool("export.full", false, "also export models at the article's sizes")
 )
 
 // exportCase is a small model trained for a few steps, so that batch norm's
@@ -53,11 +61,31 @@ func exportCases() []exportCase {
 	return []exportCase{
 		// The article's MLP generator keeps its 256 and 512 hidden layers;
 		// small images keep the fixture small.
-		{name: "gan-mlp", gan: &GANConfig{Arch: "mlp", Latent: 16, Loss: "bce", Training: tr}, shape: []int{1, 8, 8}},
-		{name: "gan-dcgan28", gan: &GANConfig{Arch: "dcgan", Latent: 16, Features: 4, Loss: "bce", Training: tr}, shape: []int{1, 28, 28}},
-		{name: "gan-dcgan32", gan: &GANConfig{Arch: "dcgan", Latent: 16, Features: 4, Loss: "bce", Training: tr}, shape: []int{3, 32, 32}},
-		{name: "vae-mlp", vae: &VAEConfig{Arch: "mlp", Latent: 4, Hidden: 32, Recon: "mse", Beta: 1, Training: tr}, shape: []int{1, 28, 28}},
-		{name: "vae-conv", vae: &VAEConfig{Arch: "conv", Latent: 4, Recon: "bce", Beta: 1, Training: tr}, shape: []int{1, 12, 12}},
+		{
+			name:  "gan-mlp",
+			gan:   &GANConfig{Arch: "mlp", Latent: 16, Loss: "bce", Training: tr},
+			shape: []int{1, 8, 8},
+		},
+		{
+			name:  "gan-dcgan28",
+			gan:   &GANConfig{Arch: "dcgan", Latent: 16, Features: 4, Loss: "bce", Training: tr},
+			shape: []int{1, 28, 28},
+		},
+		{
+			name:  "gan-dcgan32",
+			gan:   &GANConfig{Arch: "dcgan", Latent: 16, Features: 4, Loss: "bce", Training: tr},
+			shape: []int{3, 32, 32},
+		},
+		{
+			name:  "vae-mlp",
+			vae:   &VAEConfig{Arch: "mlp", Latent: 4, Hidden: 32, Recon: "mse", Beta: 1, Training: tr},
+			shape: []int{1, 28, 28},
+		},
+		{
+			name:  "vae-conv",
+			vae:   &VAEConfig{Arch: "conv", Latent: 4, Recon: "bce", Beta: 1, Training: tr},
+			shape: []int{1, 12, 12},
+		},
 	}
 }
 
@@ -66,10 +94,26 @@ func exportCases() []exportCase {
 func fullExportCases() []exportCase {
 	tr := Training{Batch: 16, Epochs: 1, LR: 1e-3, Seed: 7}
 	return []exportCase{
-		{name: "full-gan-mlp", gan: &GANConfig{Arch: "mlp", Loss: "bce", Training: tr}, shape: []int{1, 28, 28}},
-		{name: "full-gan-dcgan", gan: &GANConfig{Arch: "dcgan", Loss: "bce", Training: tr}, shape: []int{1, 28, 28}},
-		{name: "full-vae-mlp", vae: &VAEConfig{Arch: "mlp", Recon: "mse", Beta: 1, Training: tr}, shape: []int{1, 28, 28}},
-		{name: "full-vae-conv", vae: &VAEConfig{Arch: "conv", Recon: "bce", Beta: 1, Training: tr}, shape: []int{1, 28, 28}},
+		{
+			name:  "full-gan-mlp",
+			gan:   &GANConfig{Arch: "mlp", Loss: "bce", Training: tr},
+			shape: []int{1, 28, 28},
+		},
+		{
+			name:  "full-gan-dcgan",
+			gan:   &GANConfig{Arch: "dcgan", Loss: "bce", Training: tr},
+			shape: []int{1, 28, 28},
+		},
+		{
+			name:  "full-vae-mlp",
+			vae:   &VAEConfig{Arch: "mlp", Recon: "mse", Beta: 1, Training: tr},
+			shape: []int{1, 28, 28},
+		},
+		{
+			name:  "full-vae-conv",
+			vae:   &VAEConfig{Arch: "conv", Recon: "bce", Beta: 1, Training: tr},
+			shape: []int{1, 28, 28},
+		},
 	}
 }
 
@@ -115,7 +159,13 @@ func trainExportCase(t *testing.T, c exportCase, dir string) {
 
 // forward runs pipe's own forward pass of net on inputs by name and returns
 // its outputs by name.
-func forward(t *testing.T, c exportCase, dir string, net *export.Net, in map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+func forward(
+	t *testing.T,
+	c exportCase,
+	dir string,
+	net *export.Net,
+	in map[string]*tensor.Tensor,
+) map[string]*tensor.Tensor {
 	t.Helper()
 	if c.forward != nil {
 		return c.forward(t, dir, in)
@@ -182,7 +232,12 @@ func scriptVars(m *export.Model, net *export.Net) []ScriptVar {
 // runScript loads a TorchScript file with gotch's ts.ModuleLoad and runs
 // its forward on the inputs, in net's input order; a tuple result is
 // unpacked in net's output order.
-func runScript(t *testing.T, path string, net *export.Net, in map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+func runScript(
+	t *testing.T,
+	path string,
+	net *export.Net,
+	in map[string]*tensor.Tensor,
+) map[string]*tensor.Tensor {
 	t.Helper()
 	defer session()()
 	mod, err := ts.ModuleLoad(path)
@@ -280,7 +335,12 @@ func TestExportTorchScript(t *testing.T) {
 					d := exportDiff(t, got[p.Name], want[p.Name])
 					t.Logf("%s %s: max abs diff %.3g against pipe's forward", net.Name, p.Name, d)
 					if d > 1e-5 {
-						t.Errorf("%s %s: TorchScript differs from pipe's forward by %g, want <= 1e-5", net.Name, p.Name, d)
+						t.Errorf(
+							"%s %s: TorchScript differs from pipe's forward by %g, want <= 1e-5",
+							net.Name,
+							p.Name,
+							d,
+						)
 					}
 				}
 				for k, v := range in {
@@ -301,7 +361,14 @@ func TestExportTorchScript(t *testing.T) {
 // the exported networks' variables, io.safetensors with inputs and pipe's
 // outputs, the ONNX and TorchScript files, and the safetensors export in
 // safetensors/.
-func writeExportCase(t *testing.T, name string, m *export.Model, nets []*export.Net, io map[string]*tensor.Tensor, built string) {
+func writeExportCase(
+	t *testing.T,
+	name string,
+	m *export.Model,
+	nets []*export.Net,
+	io map[string]*tensor.Tensor,
+	built string,
+) {
 	t.Helper()
 	dir := filepath.Join(*exportDir, name)
 	if err := os.MkdirAll(filepath.Join(dir, "safetensors"), 0o755); err != nil {

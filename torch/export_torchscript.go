@@ -47,7 +47,13 @@ func WriteTorchScript(path, class, source string, vars []ScriptVar) error {
 			return fmt.Errorf("torchscript %s: %s: %w", path, v.Name, err)
 		}
 		if v.T.DType != tensor.Float32 || v.T.NumElements() == 0 {
-			return fmt.Errorf("torchscript %s: %s is %s %v, want non-empty F32", path, v.Name, v.T.DType, v.T.Shape)
+			return fmt.Errorf(
+				"torchscript %s: %s is %s %v, want non-empty F32",
+				path,
+				v.Name,
+				v.T.DType,
+				v.T.Shape,
+			)
 		}
 	}
 
@@ -73,7 +79,15 @@ func WriteTorchScript(path, class, source string, vars []ScriptVar) error {
 			buffer = 1
 		}
 		cerr = nil
-		C.pipe_ts_add(h, name, unsafe.Pointer(&v.T.Data[0]), &dims[0], C.int(len(v.T.Shape)), buffer, &cerr)
+		C.pipe_ts_add(
+			h,
+			name,
+			unsafe.Pointer(&v.T.Data[0]),
+			&dims[0],
+			C.int(len(v.T.Shape)),
+			buffer,
+			&cerr,
+		)
 		C.free(unsafe.Pointer(name))
 		if err := takeError(cerr); err != nil {
 			return fmt.Errorf("torchscript %s: add %s: %w", path, v.Name, err)

@@ -82,7 +82,10 @@ func TestScriptErrors(t *testing.T) {
 	_, err = s.Features(context.Background(), rgb)
 	t.Logf("3-channel images: %v", err)
 	if err == nil || !strings.Contains(err.Error(), "forward") {
-		t.Errorf("Features of 3-channel images for a 1-channel model: error %v, want a forward error", err)
+		t.Errorf(
+			"Features of 3-channel images for a 1-channel model: error %v, want a forward error",
+			err,
+		)
 	}
 }
 

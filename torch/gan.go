@@ -84,7 +84,13 @@ func (c *GANConfig) defaults() error {
 }
 
 func (c *GANConfig) meta(shape imageShape) ganMeta {
-	return ganMeta{c.Arch, c.Latent, c.Features, c.Loss, [3]int{int(shape.C), int(shape.H), int(shape.W)}}
+	return ganMeta{
+		c.Arch,
+		c.Latent,
+		c.Features,
+		c.Loss,
+		[3]int{int(shape.C), int(shape.H), int(shape.W)},
+	}
 }
 
 // newGAN builds the networks on dev under the seed.
@@ -103,7 +109,12 @@ func newGAN(meta ganMeta, dev gotch.Device, seed int64) (*GAN, error) {
 		g.d = newMLPDiscriminator(g.m, root.Sub("d"), shape, !wgan)
 	case "dcgan":
 		if shape.H != shape.W || (shape.C != 1 && shape.C != 3) {
-			err = fmt.Errorf("dcgan takes square images with 1 or 3 channels, got %dx%dx%d", shape.C, shape.H, shape.W)
+			err = fmt.Errorf(
+				"dcgan takes square images with 1 or 3 channels, got %dx%dx%d",
+				shape.C,
+				shape.H,
+				shape.W,
+			)
 			break
 		}
 		if g.g, err = newDCGANGenerator(g.m, root.Sub("g"), int64(meta.Latent), int64(meta.Features), shape); err != nil {
@@ -152,12 +163,24 @@ func TrainGAN(ctx context.Context, images *tensor.Tensor, cfg GANConfig) (*GAN, 
 	t := newGANTrainer(g)
 	defer t.close()
 
-	l := &loop{cfg: &cfg.Training, data: data, n: images.Shape[0], meter: newMeter("discriminator", "generator")}
+	l := &loop{
+		cfg:   &cfg.Training,
+		data:  data,
+		n:     images.Shape[0],
+		meter: newMeter("discriminator", "generator"),
+	}
 	if cfg.CheckpointDir != "" {
 		l.ckpt = &checkpointer{
 			dir: cfg.CheckpointDir, m: g.m,
-			opts:        map[string]*adam{"d": t.optD, "g": t.optG},
-			fingerprint: fingerprint("gan", cfg.meta(shape), images.Shape, cfg.DSteps, cfg.GPWeight, cfg.Training),
+			opts: map[string]*adam{"d": t.optD, "g": t.optG},
+			fingerprint: fingerprint(
+				"gan",
+				cfg.meta(shape),
+				images.Shape,
+				cfg.DSteps,
+				cfg.GPWeight,
+				cfg.Training,
+			),
 		}
 		if _, err := l.ckpt.restore(l); err != nil {
 			g.Close()

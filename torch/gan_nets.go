@@ -87,7 +87,12 @@ type dcganGenerator struct {
 	norms []batchNorm
 }
 
-func newDCGANGenerator(m *model, p *nn.Path, latent, features int64, shape imageShape) (*dcganGenerator, error) {
+func newDCGANGenerator(
+	m *model,
+	p *nn.Path,
+	latent, features int64,
+	shape imageShape,
+) (*dcganGenerator, error) {
 	var widths []int64
 	var first int64
 	switch shape.H {
@@ -105,11 +110,17 @@ func newDCGANGenerator(m *model, p *nn.Path, latent, features int64, shape image
 		if i == 0 {
 			k, stride, pad = first, 1, 0
 		}
-		g.convs = append(g.convs, m.convT2d(p.Sub(fmt.Sprintf("conv%d", i+1)), in, w, k, stride, pad, true))
+		g.convs = append(
+			g.convs,
+			m.convT2d(p.Sub(fmt.Sprintf("conv%d", i+1)), in, w, k, stride, pad, true),
+		)
 		g.norms = append(g.norms, m.batchNorm(p.Sub(fmt.Sprintf("bn%d", i+1)), w))
 		in = w
 	}
-	g.convs = append(g.convs, m.convT2d(p.Sub(fmt.Sprintf("conv%d", len(widths)+1)), in, shape.C, 4, 2, 1, true))
+	g.convs = append(
+		g.convs,
+		m.convT2d(p.Sub(fmt.Sprintf("conv%d", len(widths)+1)), in, shape.C, 4, 2, 1, true),
+	)
 	return g, nil
 }
 
@@ -134,7 +145,13 @@ type dcganDiscriminator struct {
 	sigmoid bool
 }
 
-func newDCGANDiscriminator(m *model, p *nn.Path, features int64, shape imageShape, wgan bool) (*dcganDiscriminator, error) {
+func newDCGANDiscriminator(
+	m *model,
+	p *nn.Path,
+	features int64,
+	shape imageShape,
+	wgan bool,
+) (*dcganDiscriminator, error) {
 	var widths []int64
 	var last int64
 	switch shape.H {
@@ -154,7 +171,10 @@ func newDCGANDiscriminator(m *model, p *nn.Path, features int64, shape imageShap
 		}
 		in = w
 	}
-	d.convs = append(d.convs, m.conv2d(p.Sub(fmt.Sprintf("conv%d", len(widths)+1)), in, 1, last, 1, 0, true))
+	d.convs = append(
+		d.convs,
+		m.conv2d(p.Sub(fmt.Sprintf("conv%d", len(widths)+1)), in, 1, last, 1, 0, true),
+	)
 	return d, nil
 }
 

@@ -53,7 +53,8 @@ func TestTrainGANMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 4 || lines[0] != "epoch,d_loss,g_loss" {
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 4 ||
+		lines[0] != "epoch,d_loss,g_loss" {
 		t.Errorf("losses.csv = %q, want a header and 3 rows", csv)
 	}
 

@@ -125,7 +125,9 @@ func (t *ganTrainer) criticLoss(a *arena, real, fake *ts.Tensor) (*ts.Tensor, er
 	sq := a.add(a.add(grad.MustFlatten(1, -1, false)).MustSquare(false))
 	norm := a.add(a.add(sq.MustSumDimIntlist([]int64{1}, false, gotch.Float, false)).MustSqrt(false))
 	dev := a.add(a.add(norm.MustSubScalar(t.sc.get(1), false)).MustSquare(false))
-	penalty := a.add(a.add(dev.MustMean(gotch.Float, false)).MustMulScalar(t.sc.get(t.g.cfg.GPWeight), false))
+	penalty := a.add(
+		a.add(dev.MustMean(gotch.Float, false)).MustMulScalar(t.sc.get(t.g.cfg.GPWeight), false),
+	)
 
 	w := a.add(meanFake.MustSub(meanReal, false))
 	return a.add(w.MustAdd(penalty, false)), nil

@@ -87,8 +87,14 @@ func (m lmMeta) check() error {
 	case m.Vocab < 1:
 		return fmt.Errorf("lm vocabulary size must be at least 1, got %d", m.Vocab)
 	case m.Context < 1 || m.Dim < 1 || m.Layers < 1 || m.Heads < 1 || m.FFN < 1:
-		return fmt.Errorf("lm context, dim, layers, heads and ffn must be positive, got %d, %d, %d, %d, %d",
-			m.Context, m.Dim, m.Layers, m.Heads, m.FFN)
+		return fmt.Errorf(
+			"lm context, dim, layers, heads and ffn must be positive, got %d, %d, %d, %d, %d",
+			m.Context,
+			m.Dim,
+			m.Layers,
+			m.Heads,
+			m.FFN,
+		)
 	case m.Dim%m.Heads != 0:
 		return fmt.Errorf("lm heads (%d) must divide dim (%d)", m.Heads, m.Dim)
 	case m.Dropout < 0 || m.Dropout >= 1:

@@ -36,7 +36,11 @@ func TestLMMemoryFlat(t *testing.T) {
 	}
 	defer lm.Close()
 	drift := float64(end-start) / (1 << 20)
-	t.Logf("training: RSS drift from step 300 to 3000: %+.2f MB (%+.0f bytes a step)", drift, float64(end-start)/2700)
+	t.Logf(
+		"training: RSS drift from step 300 to 3000: %+.2f MB (%+.0f bytes a step)",
+		drift,
+		float64(end-start)/2700,
+	)
 	if drift > 8 {
 		t.Errorf("resident memory grew %.1f MB over 2,700 steps, want under 8 MB", drift)
 	}

@@ -78,7 +78,10 @@ func (lm *LM) Perplexity(tokens *tensor.Tensor, stride int) (LMEval, error) {
 		return LMEval{}, fmt.Errorf("perplexity: stride must lie in [1, %d], got %d", c, stride)
 	}
 	if len(tokens.Shape) != 1 {
-		return LMEval{}, fmt.Errorf("perplexity: token ids of shape %v, want one stream [N]", tokens.Shape)
+		return LMEval{}, fmt.Errorf(
+			"perplexity: token ids of shape %v, want one stream [N]",
+			tokens.Shape,
+		)
 	}
 	ids, err := tokenIDs(tokens)
 	if err != nil {

@@ -36,7 +36,11 @@ func smallLM() LMConfig {
 func TestTrainLM(t *testing.T) {
 	cfg := smallLM()
 	cfg.Epochs = 8
-	lm, err := TrainLM(context.Background(), patternTokens(16*40+1), cfg) // 40 windows, 5 steps an epoch
+	lm, err := TrainLM(
+		context.Background(),
+		patternTokens(16*40+1),
+		cfg,
+	) // 40 windows, 5 steps an epoch
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +74,8 @@ func TestTrainLM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 9 || lines[0] != "epoch,loss,lr" {
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 9 ||
+		lines[0] != "epoch,loss,lr" {
 		t.Errorf("losses.csv = %q, want a header and 8 rows", csv)
 	}
 	lm2, err := LoadLM(dir, gotch.CPU)
@@ -126,7 +131,10 @@ func TestResumeLM(t *testing.T) {
 		t.Errorf("resumed run's first step was %d, want 7 (after the checkpoint at 6)", first)
 	}
 	if !bytes.Equal(weightsOf(t, want.m), weightsOf(t, got.m)) {
-		t.Errorf("resumed weights differ from an uninterrupted run's by up to %g", maxAbsDiff(t, want.m, got.m))
+		t.Errorf(
+			"resumed weights differ from an uninterrupted run's by up to %g",
+			maxAbsDiff(t, want.m, got.m),
+		)
 	}
 }
 

@@ -128,7 +128,12 @@ type lmTrainer struct {
 
 func newLMTrainer(lm *LM, cfg LMConfig) *lmTrainer {
 	params := lm.m.trainable("")
-	t := &lmTrainer{lm: lm, cfg: cfg, opt: newAdam(params, cfg.LR, cfg.Beta1, cfg.Beta2), sc: scalars{}}
+	t := &lmTrainer{
+		lm:  lm,
+		cfg: cfg,
+		opt: newAdam(params, cfg.LR, cfg.Beta1, cfg.Beta2),
+		sc:  scalars{},
+	}
 	for _, p := range params {
 		if len(p.MustSize()) >= 2 {
 			t.decay = append(t.decay, p)

@@ -74,7 +74,9 @@ func Device(name string) (gotch.Device, error) {
 		return gotch.CPU, nil
 	case "cuda":
 		if !gotch.CUDA.IsAvailable() {
-			return gotch.CPU, fmt.Errorf("device cuda: libtorch sees no CUDA device (Debian's libtorch is CPU-only)")
+			return gotch.CPU, fmt.Errorf(
+				"device cuda: libtorch sees no CUDA device (Debian's libtorch is CPU-only)",
+			)
 		}
 		return gotch.CudaBuilder(0), nil
 	}

@@ -166,7 +166,10 @@ func (l *loop) stepsPerEpoch() int { return l.n / l.cfg.Batch }
 func (l *loop) total() int { return l.stepsPerEpoch() * l.cfg.Epochs }
 
 // run calls step for each remaining step with that step's batch.
-func (l *loop) run(ctx context.Context, step func(a *arena, batch *ts.Tensor, i int, m *meter) error) error {
+func (l *loop) run(
+	ctx context.Context,
+	step func(a *arena, batch *ts.Tensor, i int, m *meter) error,
+) error {
 	var a arena
 	defer a.free()
 	spe, total := l.stepsPerEpoch(), l.total()
@@ -204,7 +207,8 @@ func (l *loop) run(ctx context.Context, step func(a *arena, batch *ts.Tensor, i 
 		if l.cfg.Progress != nil {
 			l.cfg.Progress(l.next, total)
 		}
-		if l.ckpt != nil && l.cfg.CheckpointEvery > 0 && l.next%l.cfg.CheckpointEvery == 0 && l.next < total {
+		if l.ckpt != nil && l.cfg.CheckpointEvery > 0 && l.next%l.cfg.CheckpointEvery == 0 &&
+			l.next < total {
 			if err := l.ckpt.save(l); err != nil {
 				return err
 			}

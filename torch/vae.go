@@ -129,11 +129,23 @@ func TrainVAE(ctx context.Context, images *tensor.Tensor, cfg VAEConfig) (*VAE, 
 	opt := newAdam(v.m.trainable(""), cfg.LR, cfg.Beta1, cfg.Beta2)
 	defer opt.close()
 
-	l := &loop{cfg: &cfg.Training, data: data, n: images.Shape[0], meter: newMeter("total", "reconstruction", "kl")}
+	l := &loop{
+		cfg:   &cfg.Training,
+		data:  data,
+		n:     images.Shape[0],
+		meter: newMeter("total", "reconstruction", "kl"),
+	}
 	if cfg.CheckpointDir != "" {
 		l.ckpt = &checkpointer{
 			dir: cfg.CheckpointDir, m: v.m, opts: map[string]*adam{"vae": opt},
-			fingerprint: fingerprint("vae", cfg.meta(shape), images.Shape, cfg.Beta, cfg.Recon, cfg.Training),
+			fingerprint: fingerprint(
+				"vae",
+				cfg.meta(shape),
+				images.Shape,
+				cfg.Beta,
+				cfg.Recon,
+				cfg.Training,
+			),
 		}
 		if _, err := l.ckpt.restore(l); err != nil {
 			v.Close()

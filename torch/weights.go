@@ -157,7 +157,11 @@ func readWeights(dir, key string, meta any) (map[string]*tensor.Tensor, error) {
 	}
 	js, ok := md[key]
 	if !ok {
-		return nil, fmt.Errorf("load model %s: no %q metadata: not written by this model's Save", path, key)
+		return nil, fmt.Errorf(
+			"load model %s: no %q metadata: not written by this model's Save",
+			path,
+			key,
+		)
 	}
 	if err := json.Unmarshal([]byte(js), meta); err != nil {
 		return nil, fmt.Errorf("load model %s: metadata: %w", path, err)

@@ -102,7 +102,8 @@ func sameValues(shape []int, vals []float32, f []string) error {
 	if d := math.Abs(nums[0] - sum); d > 1e-9*(abs+1) {
 		return fmt.Errorf("python sum %v, Go sum %v", nums[0], sum)
 	}
-	if first, last := float64(vals[0]), float64(vals[len(vals)-1]); nums[1] != first || nums[2] != last {
+	if first, last := float64(vals[0]), float64(vals[len(vals)-1]); nums[1] != first ||
+		nums[2] != last {
 		return fmt.Errorf("python first and last %v, %v; Go %v, %v", nums[1], nums[2], first, last)
 	}
 	return nil

@@ -77,12 +77,22 @@ func runAudioMel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&m.FMax, "f-max", 0, "highest filter edge in Hz (0: sample_rate // 2)")
 	fs.IntVar(&m.NMels, "n-mels", m.NMels, "number of mel filters")
 	fs.Float64Var(&m.Power, "power", m.Power, "exponent of |STFT|: 2 power, 1 magnitude")
-	fs.BoolVar(&m.Center, "center", m.Center, "pad n_fft/2 samples on both sides (--center=false to turn off)")
+	fs.BoolVar(
+		&m.Center,
+		"center",
+		m.Center,
+		"pad n_fft/2 samples on both sides (--center=false to turn off)",
+	)
 	fs.StringVar(&m.PadMode, "pad-mode", m.PadMode, "how --center pads: reflect or constant")
 	fs.StringVar(&m.Norm, "norm", m.Norm, "filter normalisation: none or slaney")
 	fs.StringVar(&m.MelScale, "mel-scale", m.MelScale, "htk or slaney")
 	fs.BoolVar(&o.db, "db", false, "write decibels (AmplitudeToDB: amin 1e-10, ref 1)")
-	fs.Float64Var(&o.topDB, "top-db", 0, "with --db, floor values this far below the maximum (0: none)")
+	fs.Float64Var(
+		&o.topDB,
+		"top-db",
+		0,
+		"with --db, floor values this far below the maximum (0: none)",
+	)
 	fs.IntVar(&o.sampleRate, "sample-rate", 0, "resample to this rate first (0: the file's rate)")
 	fs.StringVar(&o.out, "o", "", "write the .npy array here")
 	fs.StringVar(&o.png, "png", "", "also draw the spectrogram here as a PNG heat map")
@@ -99,7 +109,10 @@ func runAudioMel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case o.out == "":
 		return usagef("audio mel needs -o OUT.npy")
 	case o.sampleRate < 0:
-		return usagef("audio mel: --sample-rate %d: must be positive, or 0 for the file's rate", o.sampleRate)
+		return usagef(
+			"audio mel: --sample-rate %d: must be positive, or 0 for the file's rate",
+			o.sampleRate,
+		)
 	case o.topDB < 0 || (o.topDB > 0 && !o.db):
 		return usagef("audio mel: --top-db %g: takes a positive number, with --db", o.topDB)
 	}
@@ -175,8 +188,18 @@ func (o *audioMelOptions) run(ctx context.Context, stdout io.Writer) error {
 	case mel.Power == 1:
 		unit = "magnitude"
 	}
-	fmt.Fprintf(stdout, "%s: %d x %d x %d float32 mel %s of %s (%d Hz, %.2f s)\n", o.out,
-		chans, nMels, nFrames, unit, filepath.Base(o.wav), mel.SampleRate, float64(a.Len())/float64(a.Rate))
+	fmt.Fprintf(
+		stdout,
+		"%s: %d x %d x %d float32 mel %s of %s (%d Hz, %.2f s)\n",
+		o.out,
+		chans,
+		nMels,
+		nFrames,
+		unit,
+		filepath.Base(o.wav),
+		mel.SampleRate,
+		float64(a.Len())/float64(a.Rate),
+	)
 	return nil
 }
 

@@ -60,8 +60,14 @@ func TestAudioMelMatchesTorchaudio(t *testing.T) {
 		{"stereo resampled db60", stereoFile, []string{"--sample-rate", "8000", "--n-fft", "256",
 			"--hop-length", "64", "--n-mels", "40", "--db", "--top-db", "60"},
 			"../../stages/testdata/audio/mel_8k_db60.npy", []int{2, 40, 63}, true},
-		{"Front_Center A", frontCenter, []string{"--n-fft", "1024", "--hop-length", "256", "--n-mels", "80"},
-			audioRefs + "front_center__A_htk_center_reflect.f32", []int{1, 80, 268}, false},
+		{
+			"Front_Center A",
+			frontCenter,
+			[]string{"--n-fft", "1024", "--hop-length", "256", "--n-mels", "80"},
+			audioRefs + "front_center__A_htk_center_reflect.f32",
+			[]int{1, 80, 268},
+			false,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,7 +181,12 @@ func TestAudioMelErrors(t *testing.T) {
 		{"not wav", []string{audioRefs + "chirp_16k__A_htk_center_reflect.json", "-o", out}, exitUsage,
 			[]string{"chirp_16k__A_htk_center_reflect.json", "not a RIFF/WAVE file"}},
 		{"no output", []string{chirpFile}, exitUsage, []string{"needs -o OUT.npy"}},
-		{"two files", []string{chirpFile, chirpFile, "-o", out}, exitUsage, []string{"one WAV file, got 2"}},
+		{
+			"two files",
+			[]string{chirpFile, chirpFile, "-o", out},
+			exitUsage,
+			[]string{"one WAV file, got 2"},
+		},
 		{"bool without =", []string{chirpFile, "--center", "false", "-o", out}, exitUsage,
 			[]string{"--center=false"}},
 		{"pad mode", []string{chirpFile, "--pad-mode", "edge", "-o", out}, exitUsage,
@@ -197,7 +208,13 @@ func TestAudioMelErrors(t *testing.T) {
 			}
 			r := pipe(t, args...)
 			if r.code != tt.code {
-				t.Errorf("pipe %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), r.code, tt.code, r.stderr)
+				t.Errorf(
+					"pipe %s: exit %d, want %d\nstderr: %s",
+					strings.Join(args, " "),
+					r.code,
+					tt.code,
+					r.stderr,
+				)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(r.stderr, w) {
@@ -220,7 +237,13 @@ func TestSpeechMelExperiment(t *testing.T) {
 		t.Skip("/usr/share/sounds/alsa/*.wav absent (Debian package alsa-utils)")
 	}
 	dir := t.TempDir()
-	args := []string{"run", "../../experiments/speech-mel.yaml", "--cache", filepath.Join(dir, "cache"), "--json"}
+	args := []string{
+		"run",
+		"../../experiments/speech-mel.yaml",
+		"--cache",
+		filepath.Join(dir, "cache"),
+		"--json",
+	}
 	first := parseRun(t, mustPipe(t, args...))
 	if got := first.statuses(); got["speech"] != "ran" || got["logmel"] != "ran" {
 		t.Fatalf("first run: statuses %v, want both stages ran", got)
@@ -244,8 +267,10 @@ func TestSpeechMelExperiment(t *testing.T) {
 	}
 
 	// The stage and the command compute the same thing.
-	ts, _, err := tensor.ReadSafetensorsFile(filepath.Join(outPath(filepath.Join(dir, "cache"), mel.Key),
-		"mel.safetensors"))
+	ts, _, err := tensor.ReadSafetensorsFile(
+		filepath.Join(outPath(filepath.Join(dir, "cache"), mel.Key),
+			"mel.safetensors"),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,12 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("cache", cacheUsage, stderr)
 	common.register(fs)
 	fs.IntVar(&keepLast, "keep-last", 0, "gc: keep only what the newest N runs refer to (0: all runs)")
-	fs.BoolVar(&all, "all", false, "gc: keep every entry; remove only unreferenced objects and leftovers")
+	fs.BoolVar(
+		&all,
+		"all",
+		false,
+		"gc: keep every entry; remove only unreferenced objects and leftovers",
+	)
 	fs.BoolVar(&dryRun, "dry-run", false, "gc: say what would be freed, remove nothing")
 	fs.BoolVar(&work, "work", false, "gc: remove the checkpoints of unfinished stages too")
 	pos, err := parseArgs(fs, args)
@@ -76,13 +81,29 @@ func cacheDU(c *cache.Cache, w io.Writer) error {
 	u.Temp += outTemps
 	u.TempBytes += outTempBytes
 	fmt.Fprintf(w, "cache      %s\n", c.Dir())
-	fmt.Fprintf(w, "objects    %d, %s on disk (%s uncompressed)\n", u.Objects, bytesStr(u.ObjectBytes), bytesStr(u.RawBytes))
+	fmt.Fprintf(
+		w,
+		"objects    %d, %s on disk (%s uncompressed)\n",
+		u.Objects,
+		bytesStr(u.ObjectBytes),
+		bytesStr(u.RawBytes),
+	)
 	fmt.Fprintf(w, "entries    %d\n", u.Entries)
 	fmt.Fprintf(w, "runs       %d\n", u.Runs)
 	fmt.Fprintf(w, "outputs    %d laid out, %s\n", outDirs, bytesStr(outBytes))
-	fmt.Fprintf(w, "work       %d unfinished stages (checkpoints), %s\n", workDirs, bytesStr(workBytes))
+	fmt.Fprintf(
+		w,
+		"work       %d unfinished stages (checkpoints), %s\n",
+		workDirs,
+		bytesStr(workBytes),
+	)
 	if u.Temp > 0 {
-		fmt.Fprintf(w, "leftovers  %d temporary files, %s (gc removes those older than an hour)\n", u.Temp, bytesStr(u.TempBytes))
+		fmt.Fprintf(
+			w,
+			"leftovers  %d temporary files, %s (gc removes those older than an hour)\n",
+			u.Temp,
+			bytesStr(u.TempBytes),
+		)
 	}
 	return nil
 }
@@ -135,7 +156,13 @@ func cacheGC(c *cache.Cache, keepLast int, all, work, dryRun bool, w io.Writer) 
 		plural(res.EntriesKept, "entry", "entries"), plural(res.ObjectsKept, "object", "objects"),
 		bytesStr(res.BytesKept), plural(kept, "run", "runs"))
 	if workRemoved > 0 {
-		fmt.Fprintf(w, "%s %s of checkpoints: %s\n", verb, bytesStr(workFreed), plural(workRemoved, "stage", "stages"))
+		fmt.Fprintf(
+			w,
+			"%s %s of checkpoints: %s\n",
+			verb,
+			bytesStr(workFreed),
+			plural(workRemoved, "stage", "stages"),
+		)
 	}
 	if workKept > 0 {
 		fmt.Fprintf(w, "kept the checkpoints of %s that did not finish (--work removes them)\n",
@@ -152,7 +179,10 @@ func cacheGC(c *cache.Cache, keepLast int, all, work, dryRun bool, w io.Writer) 
 // stages that never finished go too, and a killed training starts over.
 // While another pipe holds the cache (busy) nothing is removed: a running
 // stage writes its checkpoints there.
-func removeWork(c *cache.Cache, all, busy, dryRun bool) (freed int64, removed, kept int, err error) {
+func removeWork(
+	c *cache.Cache,
+	all, busy, dryRun bool,
+) (freed int64, removed, kept int, err error) {
 	dir := filepath.Join(c.Dir(), "work")
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -184,7 +214,11 @@ func removeWork(c *cache.Cache, all, busy, dryRun bool) (freed int64, removed, k
 // the temporary directories (".tmp-*") of stages or copies killed
 // mid-way, once they are an hour old and no other pipe holds the cache
 // (busy): a running stage writes into one. Those count as temps.
-func removeOrphanOutputs(c *cache.Cache, gone []cache.ID, busy, dryRun bool) (freed int64, removed, temps int, err error) {
+func removeOrphanOutputs(
+	c *cache.Cache,
+	gone []cache.ID,
+	busy, dryRun bool,
+) (freed int64, removed, temps int, err error) {
 	// With dryRun the entries gc would remove are still there.
 	removedKeys := map[cache.ID]bool{}
 	for _, k := range gone {

@@ -11,7 +11,10 @@ import (
 // the checkpoints of one that never finished, and removes those with --work.
 func TestGCWork(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
-	run := parseRun(t, mustPipe(t, "run", "testdata/sweep/reproduce.yaml", "--cache", cacheDir, "--json", "-q"))
+	run := parseRun(
+		t,
+		mustPipe(t, "run", "testdata/sweep/reproduce.yaml", "--cache", cacheDir, "--json", "-q"),
+	)
 	done := filepath.Join(cacheDir, "work", run.Stages[0].Key)
 	unfinished := filepath.Join(cacheDir, "work", strings.Repeat("ab", 32))
 	for _, d := range []string{done, unfinished} {
@@ -56,7 +59,8 @@ func TestRunsKept(t *testing.T) {
 	// Newest first: the k=7 run keeps everything. Both stages of the first
 	// run have other keys (k differs, and with it the second stage's
 	// input), so none of it is kept.
-	if len(lines) != 3 || !strings.Contains(lines[1], " all ") || !strings.Contains(lines[2], "none (gc)") {
+	if len(lines) != 3 || !strings.Contains(lines[1], " all ") ||
+		!strings.Contains(lines[2], "none (gc)") {
 		t.Errorf("pipe runs after gc --keep-last 1:\n%s", r.stdout)
 	}
 }

@@ -72,7 +72,13 @@ func (c *commonFlags) openExistingCache(log *slog.Logger) (*cache.Cache, error) 
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, &inputError{fmt.Errorf("%w at %s: nothing has run with it (--cache or PIPE_CACHE chooses another)", errNoCache, dir)}
+		return nil, &inputError{
+			fmt.Errorf(
+				"%w at %s: nothing has run with it (--cache or PIPE_CACHE chooses another)",
+				errNoCache,
+				dir,
+			),
+		}
 	case err != nil:
 		return nil, invalid(err)
 	case !fi.IsDir():

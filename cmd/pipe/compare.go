@@ -120,7 +120,10 @@ func selectRuns(c *cache.Cache, ids []string, sweep string) ([]loadedRun, error)
 		return nil, invalidf("no runs of sweep %q in %s", sweep, c.Dir())
 	}
 	// A point run twice keeps its newest run.
-	slices.SortStableFunc(all, func(a, b loadedRun) int { return a.rec.Sweep.Index - b.rec.Sweep.Index })
+	slices.SortStableFunc(
+		all,
+		func(a, b loadedRun) int { return a.rec.Sweep.Index - b.rec.Sweep.Index },
+	)
 	all = slices.CompactFunc(all, func(a, b loadedRun) bool {
 		return a.rec.Sweep.ID == b.rec.Sweep.ID && a.rec.Sweep.Index == b.rec.Sweep.Index
 	})
@@ -255,7 +258,11 @@ func buildComparison(runs []loadedRun, only, sortBy string) (*comparison, error)
 		for _, m := range strings.Split(only, ",") {
 			n, ok := alias[strings.TrimSpace(m)]
 			if !ok {
-				return nil, usagef("--metrics: no metric %q in these runs (have %s)", m, strings.Join(t.metrics, ", "))
+				return nil, usagef(
+					"--metrics: no metric %q in these runs (have %s)",
+					m,
+					strings.Join(t.metrics, ", "),
+				)
 			}
 			keep = append(keep, n)
 		}
@@ -265,7 +272,11 @@ func buildComparison(runs []loadedRun, only, sortBy string) (*comparison, error)
 		desc := strings.HasPrefix(sortBy, "-")
 		m, ok := alias[strings.TrimPrefix(sortBy, "-")]
 		if !ok {
-			return nil, usagef("--sort: no metric %q in these runs (have %s)", sortBy, strings.Join(t.metrics, ", "))
+			return nil, usagef(
+				"--sort: no metric %q in these runs (have %s)",
+				sortBy,
+				strings.Join(t.metrics, ", "),
+			)
 		}
 		slices.SortStableFunc(t.rows, func(a, b comparisonRow) int {
 			x, okx := a.metrics[m]

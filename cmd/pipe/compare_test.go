@@ -21,8 +21,14 @@ func sweepRecords() []loadedRun {
 			Sweep:      &pipeline.SweepPoint{ID: "5c1d0e9a2b3f", Index: i, Point: map[string]any{"k": k}},
 			Stages: []pipeline.RecordStage{
 				{Name: "data", Metrics: map[string]float64{"count": 60000}},
-				{Name: "gan", Metrics: map[string]float64{"d_loss": 1.1 - 0.1*float64(i), "g_loss": 0.9 + 0.2*float64(i)}},
-				{Name: "fid", Metrics: map[string]float64{"fid_fashion_cnn": []float64{31.25, 18.5, 12.125}[i]}},
+				{
+					Name:    "gan",
+					Metrics: map[string]float64{"d_loss": 1.1 - 0.1*float64(i), "g_loss": 0.9 + 0.2*float64(i)},
+				},
+				{
+					Name:    "fid",
+					Metrics: map[string]float64{"fid_fashion_cnn": []float64{31.25, 18.5, 12.125}[i]},
+				},
 				{Name: "fid2", Metrics: map[string]float64{"fid_fashion_cnn": 0.000125 * float64(i+1)}},
 			},
 		}

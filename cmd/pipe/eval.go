@@ -78,7 +78,12 @@ func runEvalFID(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var o evalFIDOptions
 	fs := newFlagSet("eval fid", evalUsage, stderr)
 	fs.BoolVar(&o.json, "json", false, "print the distance and its terms as JSON")
-	fs.StringVar(&o.tensor, "tensor", "", "tensor to read from a .safetensors file (default: its only tensor)")
+	fs.StringVar(
+		&o.tensor,
+		"tensor",
+		"",
+		"tensor to read from a .safetensors file (default: its only tensor)",
+	)
 	fs.BoolVar(&o.allowRankDef, "allow-rank-deficient", false,
 		"compute the distance even when a set has no more samples than features")
 	pos, err := parseArgs(fs, args)
@@ -201,8 +206,11 @@ func loadFeatures(path, name string) (features, error) {
 		return features{}, err
 	}
 	if len(t.Shape) != 2 {
-		return features{}, invalidf("read features %s: want a 2-D matrix (samples x features), got shape %v",
-			path, t.Shape)
+		return features{}, invalidf(
+			"read features %s: want a 2-D matrix (samples x features), got shape %v",
+			path,
+			t.Shape,
+		)
 	}
 	f := features{path: path, n: t.Shape[0], d: t.Shape[1]}
 	if t.DType == tensor.Float64 {

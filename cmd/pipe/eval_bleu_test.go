@@ -105,7 +105,8 @@ func TestEvalBLEU(t *testing.T) {
 
 	// Mismatched line counts are an input error naming both files.
 	short := writeLines(t, dir, "short.txt", nil)
-	if r := pipe(t, "eval", "bleu", hyp, "-r", short); r.code != exitUsage || !strings.Contains(r.stderr, "short.txt has 0 lines") {
+	if r := pipe(t, "eval", "bleu", hyp, "-r", short); r.code != exitUsage ||
+		!strings.Contains(r.stderr, "short.txt has 0 lines") {
 		t.Errorf("exit %d, stderr %q: want 2 naming short.txt", r.code, r.stderr)
 	}
 }

@@ -81,7 +81,10 @@ func evalFiles(t *testing.T, dir string) (want, tol float64) {
 	}
 	write("x.npy", tensor.WriteNPYFile(filepath.Join(dir, "x.npy"), tensor.FromFloat32(x, 500, 64)))
 	write("y.npy", tensor.WriteNPYFile(filepath.Join(dir, "y.npy"), tensor.FromFloat32(y, 500, 64)))
-	write("y64.npy", tensor.WriteNPYFile(filepath.Join(dir, "y64.npy"), tensor.FromFloat64(y64, 500, 64)))
+	write(
+		"y64.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "y64.npy"), tensor.FromFloat64(y64, 500, 64)),
+	)
 	write("y.safetensors", tensor.WriteSafetensorsFile(filepath.Join(dir, "y.safetensors"),
 		map[string]*tensor.Tensor{"features": tensor.FromFloat32(y, 500, 64)}, nil))
 	write("two.safetensors", tensor.WriteSafetensorsFile(filepath.Join(dir, "two.safetensors"),
@@ -89,9 +92,18 @@ func evalFiles(t *testing.T, dir string) (want, tol float64) {
 			"pool3":  tensor.FromFloat32(y, 500, 64),
 			"logits": tensor.FromFloat32(y[:5000], 500, 10),
 		}, nil))
-	write("flat.npy", tensor.WriteNPYFile(filepath.Join(dir, "flat.npy"), tensor.FromFloat32(x, len(x))))
-	write("d10.npy", tensor.WriteNPYFile(filepath.Join(dir, "d10.npy"), tensor.FromFloat32(x[:5000], 500, 10)))
-	write("one.npy", tensor.WriteNPYFile(filepath.Join(dir, "one.npy"), tensor.FromFloat32(x[:64], 1, 64)))
+	write(
+		"flat.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "flat.npy"), tensor.FromFloat32(x, len(x))),
+	)
+	write(
+		"d10.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "d10.npy"), tensor.FromFloat32(x[:5000], 500, 10)),
+	)
+	write(
+		"one.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "one.npy"), tensor.FromFloat32(x[:64], 1, 64)),
+	)
 	write("x.txt", os.WriteFile(filepath.Join(dir, "x.txt"), []byte("1 2 3\n"), 0o644))
 
 	// 20 samples of 32 features: rank-deficient.
@@ -100,7 +112,10 @@ func evalFiles(t *testing.T, dir string) (want, tol float64) {
 	for i := range small {
 		small[i] = float32(rng.NormFloat64())
 	}
-	write("small.npy", tensor.WriteNPYFile(filepath.Join(dir, "small.npy"), tensor.FromFloat32(small, 20, 32)))
+	write(
+		"small.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "small.npy"), tensor.FromFloat32(small, 20, 32)),
+	)
 	return want, 1e-9 * traces
 }
 
@@ -194,7 +209,8 @@ func TestEvalUsage(t *testing.T) {
 		{[]string{"eval", "fid", "-h"}, 0, "", "  pipe eval fid real_feats.npy fake_feats.npy"},
 	} {
 		r := pipe(t, tc.args...)
-		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) ||
+			!strings.Contains(r.stderr, tc.stderr) {
 			t.Errorf("pipe %s: exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
 				strings.Join(tc.args, " "), r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
 		}

@@ -17,7 +17,15 @@ func TestRunTwiceAllCached(t *testing.T) {
 	needFashion(t)
 	dir := t.TempDir()
 	cacheDir := filepath.Join(dir, "cache")
-	args := []string{"run", "testdata/exec/twice.yaml", "--cache", cacheDir, "-p", "dir=" + dir, "--json"}
+	args := []string{
+		"run",
+		"testdata/exec/twice.yaml",
+		"--cache",
+		cacheDir,
+		"-p",
+		"dir=" + dir,
+		"--json",
+	}
 
 	first := parseRun(t, mustPipe(t, args...))
 	for _, s := range first.Stages {
@@ -105,7 +113,12 @@ func TestExitCodes(t *testing.T) {
 		{"unknown-param", []string{"run", "testdata/run/fashion.yaml", "-p", "m=3"}, exitUsage,
 			`command line: params.m: no such parameter in testdata/run/fashion.yaml (did you mean "n"?)`},
 		{"bad-run-id", []string{"show", "zz"}, exitUsage, `pipe: run "zz": not a hex run id or prefix`},
-		{"no-cache", []string{"show", "abc"}, exitUsage, "pipe: no cache at $DIR/cache: nothing has run with it (--cache or PIPE_CACHE chooses another)"},
+		{
+			"no-cache",
+			[]string{"show", "abc"},
+			exitUsage,
+			"pipe: no cache at $DIR/cache: nothing has run with it (--cache or PIPE_CACHE chooses another)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,11 +135,22 @@ func TestExitCodes(t *testing.T) {
 			}
 			r := pipe(t, args...)
 			if r.code != tt.code {
-				t.Errorf("pipe %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, tt.code, r.stderr)
+				t.Errorf(
+					"pipe %s: exit %d, want %d\nstderr:\n%s",
+					strings.Join(args, " "),
+					r.code,
+					tt.code,
+					r.stderr,
+				)
 			}
 			want := strings.ReplaceAll(tt.stderr, "$DIR", dir)
 			if want != "" && !slices.Contains(strings.Split(r.stderr, "\n"), want) {
-				t.Errorf("pipe %s: stderr lacks the line\n%s\nstderr:\n%s", strings.Join(args, " "), want, r.stderr)
+				t.Errorf(
+					"pipe %s: stderr lacks the line\n%s\nstderr:\n%s",
+					strings.Join(args, " "),
+					want,
+					r.stderr,
+				)
 			}
 			if tt.name == "no-cache" && exists(filepath.Join(dir, "cache")) {
 				t.Errorf("pipe %s created the cache it only reads", strings.Join(args, " "))

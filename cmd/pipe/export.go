@@ -83,8 +83,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	artifact := func(rs pipeline.RecordStage) (*pipeline.Artifact, error) {
 		dir := filepath.Join(scratch, rs.Name)
 		if err := c.MaterializeTree(rs.Outputs, dir); err != nil {
-			return nil, fmt.Errorf("stage %q of run %s: %w (the cache may have been collected: run it again)",
-				rs.Name, id.Short(), err)
+			return nil, fmt.Errorf(
+				"stage %q of run %s: %w (the cache may have been collected: run it again)",
+				rs.Name,
+				id.Short(),
+				err,
+			)
 		}
 		a := &pipeline.Artifact{Stage: rs.Name, Kind: rs.Kind, Dir: dir, Metrics: rs.Metrics}
 		for _, o := range rs.Outputs {
@@ -146,11 +150,18 @@ func trainingStage(rec *pipeline.Record, name string) (pipeline.RecordStage, err
 	}
 	switch {
 	case name != "":
-		return pipeline.RecordStage{}, fmt.Errorf("no stage %q (models: %s)", name, strings.Join(names, ", "))
+		return pipeline.RecordStage{}, fmt.Errorf(
+			"no stage %q (models: %s)",
+			name,
+			strings.Join(names, ", "),
+		)
 	case len(found) == 0:
 		return pipeline.RecordStage{}, fmt.Errorf("no train/gan, train/vae or train/lm stage to export")
 	case len(found) > 1:
-		return pipeline.RecordStage{}, fmt.Errorf("several models (%s): choose one with --stage", strings.Join(names, ", "))
+		return pipeline.RecordStage{}, fmt.Errorf(
+			"several models (%s): choose one with --stage",
+			strings.Join(names, ", "),
+		)
 	}
 	return found[0], nil
 }

@@ -12,7 +12,10 @@ func TestExportRun(t *testing.T) {
 	needFashion(t)
 	dir := t.TempDir()
 	cacheDir := filepath.Join(dir, "cache")
-	run := parseRun(t, mustPipe(t, "run", "testdata/export/gan.yaml", "--cache", cacheDir, "--json", "-q"))
+	run := parseRun(
+		t,
+		mustPipe(t, "run", "testdata/export/gan.yaml", "--cache", cacheDir, "--json", "-q"),
+	)
 
 	out := filepath.Join(dir, "onnx")
 	r := mustPipe(t, "export", run.RunID[:10], "--cache", cacheDir, "-o", out)
@@ -43,7 +46,8 @@ func TestExportRun(t *testing.T) {
 		t.Errorf("card training %+v, want run %s, stage gan", card.Training, run.RunID)
 	}
 	// The data behind the augmentation: the IDX file the run read.
-	if card.Dataset.Stage != "data" || card.Dataset.Source != "t10k-images-idx3-ubyte.gz" || card.Dataset.Images != 128 {
+	if card.Dataset.Stage != "data" || card.Dataset.Source != "t10k-images-idx3-ubyte.gz" ||
+		card.Dataset.Images != 128 {
 		t.Errorf("card dataset %+v, want stage data, the t10k file, 128 images", card.Dataset)
 	}
 
@@ -59,7 +63,13 @@ func TestExportRun(t *testing.T) {
 	} {
 		r := pipe(t, append(tc.args, "--cache", cacheDir)...)
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("pipe %s: exit %d, stderr %q; want it to say %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
+			t.Errorf(
+				"pipe %s: exit %d, stderr %q; want it to say %q",
+				strings.Join(tc.args, " "),
+				r.code,
+				r.stderr,
+				tc.want,
+			)
 		}
 	}
 }

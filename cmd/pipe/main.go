@@ -107,7 +107,11 @@ func init() {
 		{"tokenize", "train a byte-level BPE tokenizer or encode text with one", runTokenize},
 		{"eval", "evaluate: fid of two feature files", runEval},
 		{"audio", "audio tools: mel spectrogram of a WAV file", runAudio},
-		{"export", "export a recorded run's model: onnx, safetensors or torchscript, with its card", runExport},
+		{
+			"export",
+			"export a recorded run's model: onnx, safetensors or torchscript, with its card",
+			runExport,
+		},
 		{"help", "print this help", nil},
 	}
 }

@@ -68,7 +68,13 @@ func mustPipe(t *testing.T, args ...string) result {
 	t.Helper()
 	r := pipe(t, args...)
 	if r.code != 0 {
-		t.Fatalf("pipe %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		t.Fatalf(
+			"pipe %s: exit %d\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(args, " "),
+			r.code,
+			r.stdout,
+			r.stderr,
+		)
 	}
 	return r
 }
@@ -180,7 +186,11 @@ func (p *proc) wait(t *testing.T) int {
 	case <-time.After(30 * time.Second):
 		p.cmd.Process.Kill()
 		<-p.done
-		t.Fatalf("pipe %s: still running after 30 s\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.stderr.String())
+		t.Fatalf(
+			"pipe %s: still running after 30 s\nstderr:\n%s",
+			strings.Join(p.cmd.Args[1:], " "),
+			p.stderr.String(),
+		)
 	}
 	return p.cmd.ProcessState.ExitCode()
 }
@@ -298,7 +308,11 @@ func golden(t *testing.T, name string, n *normalizer, results ...result) {
 		t.Fatalf("%v (go test ./cmd/pipe -update writes it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("output differs from %s (go test ./cmd/pipe -update rewrites it):\n%s", path, lineDiff(string(want), got))
+		t.Errorf(
+			"output differs from %s (go test ./cmd/pipe -update rewrites it):\n%s",
+			path,
+			lineDiff(string(want), got),
+		)
 	}
 }
 

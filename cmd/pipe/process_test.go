@@ -63,7 +63,10 @@ func TestKillMidStage(t *testing.T) {
 	res := parseRun(t, mustPipe(t, "run", spec, "--cache", cacheDir, "-p", "dir="+dir, "--json"))
 	want := map[string]string{"before": "cached", "slow": "ran", "after": "ran"}
 	checkStatuses(t, res, want)
-	if got := listDir(t, outPath(cacheDir, keys["slow"])); !slices.Equal(got, []string{"done.txt", "part.txt"}) {
+	if got := listDir(t, outPath(cacheDir, keys["slow"])); !slices.Equal(
+		got,
+		[]string{"done.txt", "part.txt"},
+	) {
 		t.Errorf("slow's outputs after the rerun: %q", got)
 	}
 }
@@ -161,7 +164,17 @@ func TestInterrupt(t *testing.T) {
 func TestConcurrentRuns(t *testing.T) {
 	dir := t.TempDir()
 	cacheDir := filepath.Join(dir, "cache")
-	args := []string{"run", "testdata/exec/concurrent.yaml", "--cache", cacheDir, "-p", "dir=" + dir, "--json", "-j", "2"}
+	args := []string{
+		"run",
+		"testdata/exec/concurrent.yaml",
+		"--cache",
+		cacheDir,
+		"-p",
+		"dir=" + dir,
+		"--json",
+		"-j",
+		"2",
+	}
 	procs := []*proc{startPipe(t, args...), startPipe(t, args...)}
 	ran := map[string]int{}
 	for i, p := range procs {

@@ -48,8 +48,15 @@ func TestRecords(t *testing.T) {
 			id300 = id
 		}
 	}
-	if !strings.Contains(run500.stdout, "run "+id500[:12]) || !strings.Contains(run300.stdout, "run "+id300[:12]) {
-		t.Fatalf("run IDs %s and %s are not the ones the runs printed:\n%s\n%s", id500, id300, run500.stdout, run300.stdout)
+	if !strings.Contains(run500.stdout, "run "+id500[:12]) ||
+		!strings.Contains(run300.stdout, "run "+id300[:12]) {
+		t.Fatalf(
+			"run IDs %s and %s are not the ones the runs printed:\n%s\n%s",
+			id500,
+			id300,
+			run500.stdout,
+			run300.stdout,
+		)
 	}
 	keys500 := planKeys(t, spec, cacheDir)
 	keys300 := planKeys(t, spec, cacheDir, "n=300")
@@ -80,7 +87,10 @@ func TestRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	gcOne := mustPipe(t, "cache", "gc", "--cache", cacheDir)
-	if !strings.Contains(gcOne.stdout, ": 2 entries, 2 objects, 0 temporary files, 2 laid-out outputs") {
+	if !strings.Contains(
+		gcOne.stdout,
+		": 2 entries, 2 objects, 0 temporary files, 2 laid-out outputs",
+	) {
 		t.Errorf("gc after forgetting run %s did not free its two stages:\n%s", id300[:12], gcOne.stdout)
 	}
 	for _, k := range keys300 {

@@ -48,7 +48,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&o.params, "p", "override a parameter: name=value (repeatable)")
 	fs.Var(&o.force, "force", "run this stage even if cached (repeatable)")
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "stages to run at once")
-	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads for libtorch and parallel stages")
+	fs.IntVar(
+		&o.threads,
+		"threads",
+		runtime.NumCPU(),
+		"compute threads for libtorch and parallel stages",
+	)
 	fs.BoolVar(&o.json, "json", false, "print the result as one JSON object")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -56,14 +56,26 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	fmt.Fprintf(stdout, "run        %s\n", id)
 	fmt.Fprintf(stdout, "experiment %s (%s)\n", rec.Experiment, rec.SpecFile)
-	fmt.Fprintf(stdout, "started    %s, %.1f s\n", rec.Started.Local().Format("2006-01-02 15:04:05 MST"), rec.Seconds)
+	fmt.Fprintf(
+		stdout,
+		"started    %s, %.1f s\n",
+		rec.Started.Local().Format("2006-01-02 15:04:05 MST"),
+		rec.Seconds,
+	)
 	env := rec.Env
 	torch := env.Libtorch
 	if torch == "" {
 		torch = "not linked"
 	}
 	fmt.Fprintf(stdout, "versions   pipe %s, %s, libtorch %s\n", env.Pipe, env.Go, torch)
-	fmt.Fprintf(stdout, "machine    %s, device %s, %d threads, -j %d\n", env.OS, orDash(env.Device), env.Threads, env.Jobs)
+	fmt.Fprintf(
+		stdout,
+		"machine    %s, device %s, %d threads, -j %d\n",
+		env.OS,
+		orDash(env.Device),
+		env.Threads,
+		env.Jobs,
+	)
 	if rec.Sweep != nil {
 		fmt.Fprintf(stdout, "sweep      %s, point %d\n", rec.Sweep.ID, rec.Sweep.Index)
 	}
@@ -85,8 +97,17 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  STAGE\tKIND\tKEY\tOUTPUT\tSECONDS\tCACHED\tMETRICS")
 	for _, s := range rec.Stages {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.1f\t%v\t%s\n", s.Name, s.Kind, s.Key.Short(), s.OutputID.Short(),
-			s.Seconds, s.Cached, metricList(s.Metrics))
+		fmt.Fprintf(
+			tw,
+			"  %s\t%s\t%s\t%s\t%.1f\t%v\t%s\n",
+			s.Name,
+			s.Kind,
+			s.Key.Short(),
+			s.OutputID.Short(),
+			s.Seconds,
+			s.Cached,
+			metricList(s.Metrics),
+		)
 	}
 	tw.Flush()
 

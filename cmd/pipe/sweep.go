@@ -42,7 +42,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&o.params, "p", "fix a parameter for every point: name=value (repeatable)")
 	fs.Var(&o.force, "force", "run this stage even if cached (repeatable)")
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "stages to run at once, across all points")
-	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads for libtorch and parallel stages")
+	fs.IntVar(
+		&o.threads,
+		"threads",
+		runtime.NumCPU(),
+		"compute threads for libtorch and parallel stages",
+	)
 	fs.BoolVar(&o.json, "json", false, "print the result as one JSON object")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -126,7 +131,13 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return
 			}
-			rec := pipeline.NewRecord(graphs[i], o.params, res, started, pipeline.CurrentEnv(o.threads, o.jobs))
+			rec := pipeline.NewRecord(
+				graphs[i],
+				o.params,
+				res,
+				started,
+				pipeline.CurrentEnv(o.threads, o.jobs),
+			)
 			rec.Sweep = &pipeline.SweepPoint{ID: sweepID, Index: i, Point: points[i].Values()}
 			runs[i].runID, runs[i].err = rec.Save(c)
 		}()

@@ -71,10 +71,20 @@ func runTokenizeTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	var o tokenizeTrainOptions
 	fs := newFlagSet("tokenize train", tokenizeUsage, stderr)
 	fs.IntVar(&o.vocabSize, "vocab-size", 30000, "special tokens + alphabet + merges")
-	fs.Int64Var(&o.minFrequency, "min-frequency", 2, "stop at the first pair seen fewer times (HF's trainer default is 0)")
+	fs.Int64Var(
+		&o.minFrequency,
+		"min-frequency",
+		2,
+		"stop at the first pair seen fewer times (HF's trainer default is 0)",
+	)
 	fs.Var(&o.specials, "special", "a special token, given the next id (repeatable)")
 	fs.StringVar(&o.out, "o", "", "write the tokenizer.json here")
-	fs.BoolVar(&o.fullAlphabet, "full-alphabet", true, "put all 256 byte tokens in the vocabulary, not only those seen")
+	fs.BoolVar(
+		&o.fullAlphabet,
+		"full-alphabet",
+		true,
+		"put all 256 byte tokens in the vocabulary, not only those seen",
+	)
 	fs.BoolVar(&o.addPrefixSpace, "prefix-space", false, "ByteLevel add_prefix_space")
 	fs.IntVar(&o.threads, "threads", 0, "threads to count with (0: all cores)")
 	pos, err := parseArgs(fs, args)
@@ -129,7 +139,12 @@ type tokenizeCodecOptions struct {
 	files       []string
 }
 
-func runTokenizeCodec(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+func runTokenizeCodec(
+	ctx context.Context,
+	cmd string,
+	args []string,
+	stdout, stderr io.Writer,
+) error {
 	o := tokenizeCodecOptions{decode: cmd == "decode"}
 	fs := newFlagSet("tokenize "+cmd, tokenizeUsage, stderr)
 	fs.StringVar(&o.tokenizer, "tokenizer", "", "tokenizer.json (ours or Hugging Face's)")
@@ -185,7 +200,13 @@ const maxBatch = 1024
 // stream encodes or decodes r line by line. It takes the lines already
 // buffered as one batch, so that a terminal gets each answer at once while
 // a file is encoded on all threads.
-func (o *tokenizeCodecOptions) stream(ctx context.Context, b *tokenize.BPE, r io.Reader, name string, w *bufio.Writer) error {
+func (o *tokenizeCodecOptions) stream(
+	ctx context.Context,
+	b *tokenize.BPE,
+	r io.Reader,
+	name string,
+	w *bufio.Writer,
+) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	lineNo := 0
 	for {

@@ -106,7 +106,10 @@ func TestTokenizeEncodeMatchesHF(t *testing.T) {
 }
 
 func TestTokenizeStdin(t *testing.T) {
-	o := tokenizeCodecOptions{tokenizer: filepath.Join(tokRef, "vocab300", "tokenizer.json"), keepNewline: true}
+	o := tokenizeCodecOptions{
+		tokenizer:   filepath.Join(tokRef, "vocab300", "tokenizer.json"),
+		keepNewline: true,
+	}
 	var out bytes.Buffer
 	if err := o.run(context.Background(), strings.NewReader("\nHello world\nno final newline"), &out); err != nil {
 		t.Fatal(err)
@@ -142,13 +145,27 @@ func TestTokenizeErrors(t *testing.T) {
 	}{
 		{"no subcommand", []string{"tokenize"}, exitUsage, "tokenize takes train, encode or decode"},
 		{"train without -o", []string{"tokenize", "train", latin1}, exitUsage, "needs -o"},
-		{"train no files", []string{"tokenize", "train", "-o", "x.json"}, exitUsage, "one or more text files"},
+		{
+			"train no files",
+			[]string{"tokenize", "train", "-o", "x.json"},
+			exitUsage,
+			"one or more text files",
+		},
 		{"train not UTF-8", []string{"tokenize", "train", "-o", filepath.Join(dir, "t.json"), latin1},
 			exitUsage, "latin1.txt"},
 		{"encode no tokenizer", []string{"tokenize", "encode"}, exitUsage, "needs --tokenizer"},
-		{"encode bad tokenizer", []string{"tokenize", "encode", "--tokenizer", bad}, exitUsage, "bad.json"},
-		{"encode missing file", []string{"tokenize", "encode", "--tokenizer", tok, filepath.Join(dir, "nope.txt")},
-			exitUsage, "nope.txt"},
+		{
+			"encode bad tokenizer",
+			[]string{"tokenize", "encode", "--tokenizer", bad},
+			exitUsage,
+			"bad.json",
+		},
+		{
+			"encode missing file",
+			[]string{"tokenize", "encode", "--tokenizer", tok, filepath.Join(dir, "nope.txt")},
+			exitUsage,
+			"nope.txt",
+		},
 		{"decode bad id", []string{"tokenize", "decode", "--tokenizer", tok, ids}, exitUsage,
 			`ids.txt:2: "x" is not a token id`},
 	}

@@ -48,13 +48,17 @@ func TestEntryRoundTrip(t *testing.T) {
 	for _, o := range got.Outputs {
 		names = append(names, o.Name)
 	}
-	if want := []string{"losses.csv", "samples/0001.png", "weights.safetensors"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"losses.csv", "samples/0001.png", "weights.safetensors"}; !reflect.DeepEqual(
+		names,
+		want,
+	) {
 		t.Errorf("Get outputs = %v, want sorted %v", names, want)
 	}
 	if got.Kind != e.Kind || got.Seconds != e.Seconds || !got.Created.Equal(e.Created) {
 		t.Errorf("Get = %+v, want %+v", got, e)
 	}
-	if got.Metrics["fid"] != 31.5 || !math.IsInf(got.Metrics["loss"], 1) || !math.IsNaN(got.Metrics["kl"]) {
+	if got.Metrics["fid"] != 31.5 || !math.IsInf(got.Metrics["loss"], 1) ||
+		!math.IsNaN(got.Metrics["kl"]) {
 		t.Errorf("Get metrics = %v", got.Metrics)
 	}
 }

@@ -24,7 +24,9 @@ type gcFixture struct {
 func newGCFixture(t *testing.T) *gcFixture {
 	c := openTest(t)
 	f := &gcFixture{c: c,
-		keep: HashBytes([]byte("keep")), drop: HashBytes([]byte("drop")), drop2: HashBytes([]byte("drop2"))}
+		keep: HashBytes(
+			[]byte("keep"),
+		), drop: HashBytes([]byte("drop")), drop2: HashBytes([]byte("drop2"))}
 	put := func(b []byte) ID {
 		id, err := c.PutBytes(b)
 		if err != nil {
@@ -140,7 +142,8 @@ func TestGCKeepAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.EntriesRemoved != 0 || res.ObjectsRemoved != 1 || !f.c.HasObject(f.gone) || f.c.HasObject(f.orphan) {
+	if res.EntriesRemoved != 0 || res.ObjectsRemoved != 1 || !f.c.HasObject(f.gone) ||
+		f.c.HasObject(f.orphan) {
 		t.Errorf("GC(KeepAll) = %+v; want only the orphan object removed", res)
 	}
 }

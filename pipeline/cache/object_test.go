@@ -136,7 +136,10 @@ var corruptions = []struct {
 	damage func(b []byte) []byte
 }{
 	{"truncated", func(b []byte) []byte { return b[:len(b)-len(b)/3] }},
-	{"flipped payload byte", func(b []byte) []byte { b[headerSize+len(b)/2%(len(b)-headerSize)] ^= 0x10; return b }},
+	{
+		"flipped payload byte",
+		func(b []byte) []byte { b[headerSize+len(b)/2%(len(b)-headerSize)] ^= 0x10; return b },
+	},
 	{"flipped last byte", func(b []byte) []byte { b[len(b)-1] ^= 1; return b }},
 	{"flipped header size", func(b []byte) []byte { b[8] ^= 1; return b }},
 	{"extended", func(b []byte) []byte { return append(b, 0) }},

@@ -85,7 +85,13 @@ func TestHashExternalTree(t *testing.T) {
 	}
 	again, err := c.HashExternal(dir)
 	if err != nil || again != first || *reads != 2 {
-		t.Errorf("unchanged tree: %s, %v, %d reads; want %s, 2 reads", again.Short(), err, *reads, first.Short())
+		t.Errorf(
+			"unchanged tree: %s, %v, %d reads; want %s, 2 reads",
+			again.Short(),
+			err,
+			*reads,
+			first.Short(),
+		)
 	}
 
 	// Each change gives a new ID, except that removing the file added

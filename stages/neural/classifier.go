@@ -39,7 +39,12 @@ func (trainClassifier) Schema() pipeline.Schema {
 		}, classifierTraining()...),
 		Inputs: []pipeline.Input{
 			{Name: "data", Doc: "a labelled image dataset, values in [0, 1]", Accepts: []string{"images"}},
-			{Name: "test", Optional: true, Doc: "a labelled test set for the test_accuracy metric", Accepts: []string{"images"}},
+			{
+				Name:     "test",
+				Optional: true,
+				Doc:      "a labelled test set for the test_accuracy metric",
+				Accepts:  []string{"images"},
+			},
 		},
 	}
 }

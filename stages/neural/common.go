@@ -17,9 +17,27 @@ func trainingParams(lr, beta1 float64) []pipeline.Param {
 	return []pipeline.Param{
 		{Name: "batch", Type: pipeline.Int, Default: int64(64), Min: positive, Doc: "images per step"},
 		{Name: "epochs", Type: pipeline.Int, Default: int64(1), Min: positive},
-		{Name: "lr", Type: pipeline.Float, Default: lr, Min: pipeline.AtLeast(0), Doc: "Adam's learning rate"},
-		{Name: "beta1", Type: pipeline.Float, Default: beta1, Min: pipeline.AtLeast(0), Doc: "Adam's beta1"},
-		{Name: "beta2", Type: pipeline.Float, Default: 0.999, Min: pipeline.AtLeast(0), Doc: "Adam's beta2"},
+		{
+			Name:    "lr",
+			Type:    pipeline.Float,
+			Default: lr,
+			Min:     pipeline.AtLeast(0),
+			Doc:     "Adam's learning rate",
+		},
+		{
+			Name:    "beta1",
+			Type:    pipeline.Float,
+			Default: beta1,
+			Min:     pipeline.AtLeast(0),
+			Doc:     "Adam's beta1",
+		},
+		{
+			Name:    "beta2",
+			Type:    pipeline.Float,
+			Default: 0.999,
+			Min:     pipeline.AtLeast(0),
+			Doc:     "Adam's beta2",
+		},
 		{Name: "checkpoint_every", Type: pipeline.Int, Default: int64(500), Min: positive,
 			Doc: "steps between checkpoints; a killed run resumes from the last one"},
 	}

@@ -42,9 +42,17 @@ func (s exportStage) Schema() pipeline.Schema {
 		Produces: "export",
 		Doc:      exportDocs[s.format],
 		Inputs: []pipeline.Input{
-			{Name: "model", Doc: "a train/gan, train/vae or train/lm stage", Accepts: []string{"model/gan", "model/vae", "model/lm"}},
+			{
+				Name:    "model",
+				Doc:     "a train/gan, train/vae or train/lm stage",
+				Accepts: []string{"model/gan", "model/vae", "model/lm"},
+			},
 			{Name: "data", Optional: true, Doc: "the dataset the model was trained on, named in model.json"},
-			{Name: "eval", Optional: true, Doc: "an evaluation stage (eval/recon, ...) whose metrics go in model.json"},
+			{
+				Name:     "eval",
+				Optional: true,
+				Doc:      "an evaluation stage (eval/recon, ...) whose metrics go in model.json",
+			},
 		},
 		Unseeded: true,
 	}
@@ -76,9 +84,18 @@ var ExportFormats = []string{"onnx", "safetensors", "torchscript"}
 // model.Dir to dir in format (one of ExportFormats), with its model card.
 // The export stages call it, and so does `pipe export`, which knows the
 // run ID a stage cannot.
-func Export(format string, model *pipeline.Artifact, p export.Provenance, dir string) (*export.Model, error) {
+func Export(
+	format string,
+	model *pipeline.Artifact,
+	p export.Provenance,
+	dir string,
+) (*export.Model, error) {
 	if model.Kind != "train/gan" && model.Kind != "train/vae" && model.Kind != "train/lm" {
-		return nil, fmt.Errorf("stage %q is %s; want train/gan, train/vae or train/lm", model.Stage, model.Kind)
+		return nil, fmt.Errorf(
+			"stage %q is %s; want train/gan, train/vae or train/lm",
+			model.Stage,
+			model.Kind,
+		)
 	}
 	m, err := export.Load(model.Dir)
 	if err != nil {

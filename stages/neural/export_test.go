@@ -100,14 +100,21 @@ stages:`+exportData+`
 `)
 	card := readCard(t, res["onnx"])
 	if card.Dataset == nil || card.Dataset.Source != "train-images-idx3-ubyte.gz" || card.Dataset.Images != 64 ||
-		card.Dataset.Stage != "data" || len(card.Dataset.Shape) != 3 {
+		card.Dataset.Stage != "data" ||
+		len(card.Dataset.Shape) != 3 {
 		t.Errorf("onnx card dataset = %+v, want 64 images from train-images-idx3-ubyte.gz", card.Dataset)
 	}
 	if _, ok := card.Metrics["d_loss"]; !ok || card.Training.Stage != "gan" || card.ONNX == nil {
 		t.Errorf("onnx card = %+v, want gan's d_loss and the ONNX opset", card)
 	}
-	if card.Files[0].File != "generator.onnx" || float64(card.Parameters) != res["onnx"].Metrics["parameters"] {
-		t.Errorf("onnx card files %+v, parameters %d; stage metric %v", card.Files, card.Parameters, res["onnx"].Metrics)
+	if card.Files[0].File != "generator.onnx" ||
+		float64(card.Parameters) != res["onnx"].Metrics["parameters"] {
+		t.Errorf(
+			"onnx card files %+v, parameters %d; stage metric %v",
+			card.Files,
+			card.Parameters,
+			res["onnx"].Metrics,
+		)
 	}
 
 	card = readCard(t, res["vae_onnx"])
@@ -150,7 +157,8 @@ stages:`+exportData+`
 	if err == nil {
 		_, err = pipeline.Resolve(spec, nil)
 	}
-	if err == nil || !strings.Contains(err.Error(), "input model takes model/gan or model/vae or model/lm") {
+	if err == nil ||
+		!strings.Contains(err.Error(), "input model takes model/gan or model/vae or model/lm") {
 		t.Errorf("export of a dataset: %v, want an error asking for a trained model", err)
 	}
 }

@@ -60,7 +60,12 @@ func (featuresImages) Schema() pipeline.Schema {
 		},
 		Inputs: []pipeline.Input{
 			{Name: "images", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}},
-			{Name: "extractor", Optional: true, Doc: "a train/classifier stage, instead of features", Accepts: []string{"model/classifier"}},
+			{
+				Name:     "extractor",
+				Optional: true,
+				Doc:      "a train/classifier stage, instead of features",
+				Accepts:  []string{"model/classifier"},
+			},
 		},
 		// Features depend on the images and the extractor only, so one
 		// artifact serves every experiment seed.

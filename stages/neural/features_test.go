@@ -183,7 +183,8 @@ func TestGreyToRGB(t *testing.T) {
 func TestOpenExtractorBoth(t *testing.T) {
 	rc := &pipeline.RunContext{Params: pipeline.Values{"features": "model.pt"},
 		Inputs: map[string]*pipeline.Artifact{"extractor": {Stage: "cnn", Kind: "train/classifier"}}}
-	if _, err := openExtractor(rc, "extractor", "features"); err == nil || !strings.Contains(err.Error(), "choose one extractor") {
+	if _, err := openExtractor(rc, "extractor", "features"); err == nil ||
+		!strings.Contains(err.Error(), "choose one extractor") {
 		t.Errorf("error %v, want one asking to choose one extractor", err)
 	}
 }

@@ -31,7 +31,9 @@ func (trainGAN) Schema() pipeline.Schema {
 			{Name: "gp_weight", Type: pipeline.Float, Default: 10.0, Min: pipeline.AtLeast(0),
 				Doc: "gradient penalty weight for wgan-gp"},
 		}, trainingParams(2e-4, 0.5)...),
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}}},
+		Inputs: []pipeline.Input{
+			{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}},
+		},
 	}
 }
 

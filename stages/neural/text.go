@@ -75,7 +75,11 @@ func (generateText) Schema() pipeline.Schema {
 		},
 		Inputs: []pipeline.Input{
 			{Name: "model", Doc: "a train/lm stage", Accepts: []string{"model/lm"}},
-			{Name: "tokenizer", Doc: "the tokenize/bpe stage the model's tokens came from", Accepts: []string{"tokenizer"}},
+			{
+				Name:    "tokenizer",
+				Doc:     "the tokenize/bpe stage the model's tokens came from",
+				Accepts: []string{"tokenizer"},
+			},
 			{Name: "text", Optional: true, Doc: "a dataset/text stage whose " + stages.HeldoutFile +
 				" gives documents to continue"},
 		},
@@ -97,7 +101,12 @@ func (generateText) Run(ctx context.Context, rc *pipeline.RunContext) error {
 		return err
 	}
 	if !tokIn.Has(stages.TokenizerFile) {
-		return fmt.Errorf("input from stage %q (%s) has no %s", tokIn.Stage, tokIn.Kind, stages.TokenizerFile)
+		return fmt.Errorf(
+			"input from stage %q (%s) has no %s",
+			tokIn.Stage,
+			tokIn.Kind,
+			stages.TokenizerFile,
+		)
 	}
 	tok, err := tokenize.LoadFile(tokIn.Path(stages.TokenizerFile))
 	if err != nil {
@@ -280,7 +289,13 @@ func (evalBLEU) Schema() pipeline.Schema {
 				Enum: []string{"exp", "floor", "add-k", "none"}},
 			{Name: "lowercase", Type: pipeline.Bool, Default: false},
 		},
-		Inputs:   []pipeline.Input{{Name: "samples", Doc: "a generate/text stage with a text input", Accepts: []string{"text samples"}}},
+		Inputs: []pipeline.Input{
+			{
+				Name:    "samples",
+				Doc:     "a generate/text stage with a text input",
+				Accepts: []string{"text samples"},
+			},
+		},
 		Unseeded: true,
 	}
 }

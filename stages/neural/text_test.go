@@ -90,7 +90,8 @@ stages:
 		t.Fatalf("%d samples from 2 file prompts and 1 spec prompt, 2 each; want 6", len(samples))
 	}
 	for i, want := range []string{"The", "The", "A computer", "A computer", "Q:", "Q:"} {
-		if samples[i].Prompt != want || samples[i].Tokens < 1 || samples[i].Tokens > 12 || samples[i].Reference != "" {
+		if samples[i].Prompt != want || samples[i].Tokens < 1 || samples[i].Tokens > 12 ||
+			samples[i].Reference != "" {
 			t.Errorf("sample %d = %+v; want prompt %q, 1-12 tokens, no reference", i, samples[i], want)
 		}
 	}
@@ -144,7 +145,11 @@ func TestHeldoutRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	docs := []string{"Short.\n", "A longer fortune,\nwith two lines.\n", "And a third one, long enough too.\n"}
+	docs := []string{
+		"Short.\n",
+		"A longer fortune,\nwith two lines.\n",
+		"And a third one, long enough too.\n",
+	}
 	var text strings.Builder
 	for _, d := range docs {
 		text.WriteString(d + "<|endoftext|>\n")
@@ -152,7 +157,12 @@ func TestHeldoutRequests(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, stages.HeldoutFile), []byte(text.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in := &pipeline.Artifact{Stage: "text", Kind: "dataset/text", Dir: dir, Files: []string{stages.HeldoutFile}}
+	in := &pipeline.Artifact{
+		Stage: "text",
+		Kind:  "dataset/text",
+		Dir:   dir,
+		Files: []string{stages.HeldoutFile},
+	}
 
 	got, err := heldoutRequests(in, tok, "<|endoftext|>", 10, 6, 1000)
 	if err != nil {
@@ -169,12 +179,19 @@ func TestHeldoutRequests(t *testing.T) {
 	}
 	if got, _ := heldoutRequests(in, tok, "<|endoftext|>", 1, 6, 2); len(got) != 1 ||
 		len(encodeLines(tok, got[0].ref)) != 2 {
-		t.Errorf("heldoutRequests(n=1, max 2 tokens) = %+v; want one request with a 2-token reference", got)
+		t.Errorf(
+			"heldoutRequests(n=1, max 2 tokens) = %+v; want one request with a 2-token reference",
+			got,
+		)
 	}
 
 	in.Files = nil
 	if _, err := heldoutRequests(in, tok, "<|endoftext|>", 10, 6, 10); err == nil ||
 		!strings.Contains(err.Error(), "set its holdout") {
-		t.Errorf("heldoutRequests without %s: error %v, want a hint to set holdout", stages.HeldoutFile, err)
+		t.Errorf(
+			"heldoutRequests without %s: error %v, want a hint to set holdout",
+			stages.HeldoutFile,
+			err,
+		)
 	}
 }

@@ -28,7 +28,9 @@ func (trainVAE) Schema() pipeline.Schema {
 				Doc: "weight of the KL term (the article: 0.001 brings MNIST reconstruction error below 0.08)"},
 			{Name: "recon", Type: pipeline.String, Default: "mse", Enum: []string{"mse", "bce"}},
 		}, trainingParams(1e-3, 0.9)...),
-		Inputs: []pipeline.Input{{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}}},
+		Inputs: []pipeline.Input{
+			{Name: "data", Doc: "an image dataset, values in [0, 1]", Accepts: []string{"images"}},
+		},
 	}
 }
 

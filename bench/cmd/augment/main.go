@@ -31,7 +31,11 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("augment", flag.ContinueOnError)
-	workload := fs.String("workload", "fmnist", "fmnist (1x28x28, crop+flip+normalize) or cifar (3x32x32, adds colour jitter)")
+	workload := fs.String(
+		"workload",
+		"fmnist",
+		"fmnist (1x28x28, crop+flip+normalize) or cifar (3x32x32, adds colour jitter)",
+	)
 	path := fs.String("images", "", "gzipped IDX images (fmnist) or raw Nx3x32x32 uint8 (cifar)")
 	n := fs.Int("n", 10000, "number of images to use")
 	workers := fs.Int("j", 1, "worker goroutines")

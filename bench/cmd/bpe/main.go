@@ -190,7 +190,12 @@ func runTrain(args []string) error {
 			return err
 		}
 	}
-	fmt.Printf("train: %d merges, vocab %d, %.3f s\n", len(b.Merges()), b.VocabSize(), elapsed.Seconds())
+	fmt.Printf(
+		"train: %d merges, vocab %d, %.3f s\n",
+		len(b.Merges()),
+		b.VocabSize(),
+		elapsed.Seconds(),
+	)
 	return nil
 }
 

@@ -65,7 +65,11 @@ func run(xPath, yPath string) error {
 	fmt.Printf("pipe_stats_wall=%.3f pipe_stats_cpu=%.3f\n", statsWall, statsCPU)
 	fmt.Printf("pipe_dist_wall=%.3f pipe_dist_cpu=%.3f\n", distWall, distCPU)
 	fmt.Printf("pipe_total_wall=%.3f pipe_total_cpu=%.3f\n", statsWall+distWall, statsCPU+distCPU)
-	fmt.Printf("pipe_e2e_wall=%.3f pipe_e2e_cpu=%.3f\n", loadWall+statsWall+distWall, loadCPU+statsCPU+distCPU)
+	fmt.Printf(
+		"pipe_e2e_wall=%.3f pipe_e2e_cpu=%.3f\n",
+		loadWall+statsWall+distWall,
+		loadCPU+statsCPU+distCPU,
+	)
 	fmt.Printf("pipe_fd=%.12f pipe_trace_sum=%.6f\n", fd.Value, fd.Trace1+fd.Trace2)
 	for _, w := range fd.Warnings {
 		fmt.Fprintln(os.Stderr, "fid: warning:", w)
