@@ -152,7 +152,8 @@ func (m *Model) netFile(net *Net, file string, b []byte) ExportedFile {
 	}
 	sum := sha256.Sum256(b)
 	return ExportedFile{File: file, Network: net.Name, Parameters: n, Inputs: net.Inputs,
-		Outputs: net.Outputs, Layers: net.Layers(m.Weights), Doc: net.Doc, SHA256: hex.EncodeToString(sum[:])}
+		Outputs: net.Outputs, Layers: net.Layers(m.Weights), Doc: net.Doc,
+		SHA256: hex.EncodeToString(sum[:])}
 }
 
 // WriteCard writes the card as dir/model.json.

@@ -139,7 +139,8 @@ func (m *Model) Nets() ([]*Net, error) {
 			return nil, err
 		}
 	} else if c.Latent < 1 || c.Shape[0] < 1 || c.Shape[1] < 1 || c.Shape[2] < 1 {
-		return nil, fmt.Errorf("%s: latent %d and image shape %v must be positive", m.Architecture(), c.Latent, c.Shape)
+		return nil, fmt.Errorf("%s: latent %d and image shape %v must be positive",
+			m.Architecture(), c.Latent, c.Shape)
 	}
 	var nets []*Net
 	switch m.Architecture() {

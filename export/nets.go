@@ -255,7 +255,9 @@ func convDecoder(c Config) *Net {
 // Layer describes one operation of a net for people and for readers that
 // rebuild the net from config.json.
 type Layer struct {
-	Op      string   `json:"op"` // linear, conv2d, conv_transpose2d, batch_norm, leaky_relu, relu, tanh, sigmoid, reshape, flatten
+	// Op is linear, conv2d, conv_transpose2d, batch_norm, leaky_relu, relu,
+	// tanh, sigmoid, reshape or flatten.
+	Op      string   `json:"op"`
 	Input   string   `json:"input"`
 	Output  string   `json:"output"`
 	Params  []string `json:"params,omitempty"` // variables, named without the net's prefix

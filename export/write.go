@@ -88,7 +88,8 @@ func (m *Model) WriteSafetensors(dir string, p Provenance) error {
 		return err
 	}
 	path := filepath.Join(dir, WeightsFile)
-	if err := tensor.WriteSafetensorsFile(path, m.Weights, map[string]string{m.MetaKey: m.Meta}); err != nil {
+	meta := map[string]string{m.MetaKey: m.Meta}
+	if err := tensor.WriteSafetensorsFile(path, m.Weights, meta); err != nil {
 		return fmt.Errorf("safetensors export %s: %w", path, err)
 	}
 

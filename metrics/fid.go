@@ -83,7 +83,8 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 				"use more samples or allow it explicitly)", i+1, s.N, dim, ErrRankDeficient)
 		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
-			"set %d has %d samples for %d features: the covariance has rank at most %d and the distance is dominated by estimation bias",
+			"set %d has %d samples for %d features: the covariance has rank at most %d "+
+				"and the distance is dominated by estimation bias",
 			i+1,
 			s.N,
 			dim,

@@ -87,7 +87,9 @@ type StageError struct {
 	Err         error
 }
 
-func (e *StageError) Error() string { return fmt.Sprintf("stage %q (%s): %v", e.Stage, e.Kind, e.Err) }
+func (e *StageError) Error() string {
+	return fmt.Sprintf("stage %q (%s): %v", e.Stage, e.Kind, e.Err)
+}
 func (e *StageError) Unwrap() error { return e.Err }
 
 // Run executes g: stages in topological order, independent ones in

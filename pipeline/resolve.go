@@ -334,7 +334,8 @@ func connect(st *StageSpec, byName map[string]*Node, p *problems) {
 			}
 			slot = slots[i].Name
 		} else if !slices.ContainsFunc(slots, func(in Input) bool { return in.Name == slot }) {
-			p.addAt(ref.Pos, join(path, slot), "%s has no input %q (it takes %s)", st.Uses, slot, slotNames(slots))
+			p.addAt(ref.Pos, join(path, slot), "%s has no input %q (it takes %s)",
+				st.Uses, slot, slotNames(slots))
 			continue
 		}
 		filled[slot] = true

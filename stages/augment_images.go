@@ -32,7 +32,8 @@ func (augmentImages) Schema() pipeline.Schema {
 			"; a range of one value ([90, 90]) is a fixed, deterministic op",
 		Params: []pipeline.Param{
 			{Name: "ops", Type: pipeline.Any, Required: true, Check: checkOps,
-				Doc: "list of {op: {param: value}}, e.g. [{random_crop: {size: 28, padding: 4}}, horizontal_flip]"},
+				Doc: "list of {op: {param: value}}, " +
+					"e.g. [{random_crop: {size: 28, padding: 4}}, horizontal_flip]"},
 			{Name: "copies", Type: pipeline.Int, Default: int64(1), Min: pipeline.AtLeast(1),
 				Doc: "augmented versions of each image; copy k of all images follows copy k-1"},
 			{Name: "dtype", Type: pipeline.String, Default: "auto", Enum: []string{"auto", "f32"},

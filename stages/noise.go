@@ -22,7 +22,8 @@ func (noiseImages) Version() int { return 1 }
 func (noiseImages) Schema() pipeline.Schema {
 	return pipeline.Schema{
 		Produces: "images",
-		Doc:      "images of independent uniform noise in [0, 1], F32 N x C x H x W, from the stage's seed",
+		Doc: "images of independent uniform noise in [0, 1], F32 N x C x H x W, " +
+			"from the stage's seed",
 		Params: []pipeline.Param{
 			{Name: "count", Type: pipeline.Int, Default: int64(10000), Min: pipeline.AtLeast(1)},
 			{Name: "shape", Type: pipeline.Ints, Default: []int64{1, 28, 28},

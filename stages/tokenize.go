@@ -49,7 +49,8 @@ func (tokenizeBPE) Schema() pipeline.Schema {
 			{Name: "min_frequency", Type: pipeline.Int, Default: int64(2), Min: pipeline.AtLeast(0),
 				Doc: "stop at the first pair seen fewer times"},
 			{Name: "special_tokens", Type: pipeline.Strings,
-				Doc: "tokens given the first ids and cut out of text before encoding, e.g. [\"<|endoftext|>\"]"},
+				Doc: "tokens given the first ids and cut out of text before encoding, " +
+					"e.g. [\"<|endoftext|>\"]"},
 			{Name: "full_alphabet", Type: pipeline.Bool, Default: true,
 				Doc: "all 256 byte tokens in the vocabulary, so no input character is ever dropped"},
 			{Name: "add_prefix_space", Type: pipeline.Bool, Default: false,

@@ -171,7 +171,11 @@ func parseTensorInfo(name string, raw json.RawMessage) (TensorInfo, error) {
 		key string
 		raw json.RawMessage
 		dst any
-	}{{"dtype", fields.DType, &dtype}, {"shape", fields.Shape, &shape}, {"data_offsets", fields.Offsets, &offsets}} {
+	}{
+		{"dtype", fields.DType, &dtype},
+		{"shape", fields.Shape, &shape},
+		{"data_offsets", fields.Offsets, &offsets},
+	} {
 		if len(f.raw) == 0 || string(f.raw) == "null" {
 			return bad("no %s", f.key)
 		}
@@ -226,7 +230,8 @@ func (info TensorInfo) load(name string, raw []byte) (*Tensor, error) {
 	if _, ok := enc.target(); !ok {
 		return nil, formatErr(
 			"safetensors",
-			"tensor %q: dtype %s is not supported (pipe loads BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, I64, F64)",
+			"tensor %q: dtype %s is not supported "+
+				"(pipe loads BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, I64, F64)",
 			name,
 			info.DType,
 		)
@@ -287,7 +292,8 @@ func ReadSafetensors(r io.Reader) (map[string]*Tensor, map[string]string, error)
 	if eof, err := atEOF(r); err != nil {
 		return nil, nil, err
 	} else if !eof {
-		return nil, nil, formatErr("safetensors", "data goes on past the last tensor's end at %d", h.dataLen)
+		return nil, nil, formatErr("safetensors",
+			"data goes on past the last tensor's end at %d", h.dataLen)
 	}
 	return ts, h.meta, nil
 }

@@ -68,7 +68,8 @@ func (c *checkpointer) save(l *loop) error {
 	if err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	if err := tensor.WriteSafetensorsFile(c.path(), out, map[string]string{checkpointKey: string(js)}); err != nil {
+	meta := map[string]string{checkpointKey: string(js)}
+	if err := tensor.WriteSafetensorsFile(c.path(), out, meta); err != nil {
 		return fmt.Errorf("save checkpoint %s: %w", c.path(), err)
 	}
 	return nil

@@ -7,7 +7,8 @@ package torch
 // #include <stdlib.h>
 //
 // void *pipe_ts_new(const char *cls, char **err);
-// void pipe_ts_add(void *h, const char *name, void *data, const int64_t *shape, int ndim, int buffer, char **err);
+// void pipe_ts_add(void *h, const char *name, void *data, const int64_t *shape,
+//                  int ndim, int buffer, char **err);
 // void pipe_ts_save(void *h, const char *src, const char *path, char **err);
 // void pipe_ts_free(void *h);
 import "C"

@@ -117,7 +117,8 @@ func newGAN(meta ganMeta, dev gotch.Device, seed int64) (*GAN, error) {
 			)
 			break
 		}
-		if g.g, err = newDCGANGenerator(g.m, root.Sub("g"), int64(meta.Latent), int64(meta.Features), shape); err != nil {
+		latent, features := int64(meta.Latent), int64(meta.Features)
+		if g.g, err = newDCGANGenerator(g.m, root.Sub("g"), latent, features, shape); err != nil {
 			break
 		}
 		g.d, err = newDCGANDiscriminator(g.m, root.Sub("d"), int64(meta.Features), shape, wgan)

@@ -12,7 +12,8 @@
 // cache or the command line.
 //
 // What it does not do: train on several GPUs, load pickled PyTorch models
-// (only TorchScript files, for features), or pick thread counts by itself (callers set them, see SetThreads). Only
+// (only TorchScript files, for features), or pick thread counts by itself
+// (callers set them, see SetThreads). Only
 // the CPU path is tested; Device maps "cuda" to gotch's CUDA device but this
 // machine's libtorch has none.
 //

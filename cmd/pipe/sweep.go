@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -94,7 +95,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	graphs := make([]*pipeline.Graph, len(points))
 	for i, pt := range points {
-		if graphs[i], err = pipeline.Resolve(spec, append(append([]pipeline.Override{}, fixed...), pt.Overrides...)); err != nil {
+		ovs := slices.Concat(fixed, pt.Overrides)
+		if graphs[i], err = pipeline.Resolve(spec, ovs); err != nil {
 			return err
 		}
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 const tokenizeUsage = `
-Usage: pipe tokenize train --vocab-size N [--min-frequency N] [--special TOKEN]... -o tokenizer.json FILE...
+Usage: pipe tokenize train --vocab-size N [--min-frequency N] [--special TOKEN]...
+                           -o tokenizer.json FILE...
        pipe tokenize encode --tokenizer FILE [--json] [--keep-newline] [TEXT-FILE...]
        pipe tokenize decode --tokenizer FILE [IDS-FILE...]
 
@@ -33,7 +34,8 @@ ending a line is not encoded unless --keep-newline is given.
 decode reads lines of space-separated ids and writes the text they stand for.
 
 Examples:
-  pipe tokenize train --vocab-size 4000 --special '<|endoftext|>' -o tok.json /usr/share/games/fortunes/fortunes
+  pipe tokenize train --vocab-size 4000 --special '<|endoftext|>' -o tok.json \
+      /usr/share/games/fortunes/fortunes
   echo "Hello world" | pipe tokenize encode --tokenizer tok.json --json
   pipe tokenize encode --tokenizer tok.json notes.txt | pipe tokenize decode --tokenizer tok.json
 `

@@ -153,7 +153,8 @@ func runCorpus(args []string) error {
 		return err
 	}
 	if *manifest != "" {
-		if err := os.WriteFile(*manifest, []byte("# pass\tpath\tbytes\tsha256\n"+man.String()), 0o644); err != nil {
+		body := []byte("# pass\tpath\tbytes\tsha256\n" + man.String())
+		if err := os.WriteFile(*manifest, body, 0o644); err != nil {
 			return err
 		}
 	}
