@@ -291,7 +291,8 @@ func FuzzPipeline(f *testing.F) {
 		true,
 	)
 	f.Fuzz(
-		func(t *testing.T, c, h, w, ch, cw, pad, mode, interp uint8, angle int16, size uint8, expand bool) {
+		func(t *testing.T, c, h, w, ch, cw, pad, mode, interp uint8, angle int16, size uint8,
+			expand bool) {
 			c = 1 + c%4
 			h, w = 1+h%24, 1+w%24
 			modes := []PadMode{PadConstant, PadEdge, PadReflect, PadSymmetric}
@@ -364,7 +365,8 @@ func TestResizeOpAntialias(t *testing.T) {
 	if !sameImage(got, want) {
 		t.Error("Resize{Antialias} differs from ResizeAntialias")
 	}
-	if _, err := NewPipeline(Resize{Size: []int{8}, Antialias: true, Interpolation: Nearest}); err == nil {
+	if _, err := NewPipeline(Resize{Size: []int{8}, Antialias: true,
+		Interpolation: Nearest}); err == nil {
 		t.Error("NewPipeline accepted an antialiased nearest resize")
 	}
 }

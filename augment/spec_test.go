@@ -12,7 +12,8 @@ import (
 func TestParseOps(t *testing.T) {
 	var v any
 	err := json.Unmarshal([]byte(`[
-		{"random_crop": {"size": 28, "padding": [2, 4], "padding_mode": "reflect", "pad_if_needed": true}},
+		{"random_crop": {"size": 28, "padding": [2, 4], "padding_mode": "reflect",
+			"pad_if_needed": true}},
 		"horizontal_flip",
 		{"vertical_flip": {"p": 0.25}},
 		{"rotation": {"degrees": [90, 90], "interpolation": "bilinear", "fill": [0.1, 0.2, 0.3]}},

@@ -121,7 +121,8 @@ func TestWriteONNXCard(t *testing.T) {
 		card.ONNX.Opset != 17 {
 		t.Errorf("card = %+v, want an onnx vae/conv card with opset 17", card)
 	}
-	if card.PipeVersion != "v-test" || card.Training.Kind != "train/vae" || card.Metrics["loss"] != 1.5 ||
+	if card.PipeVersion != "v-test" || card.Training.Kind != "train/vae" ||
+		card.Metrics["loss"] != 1.5 ||
 		card.Dataset == nil || card.Dataset.Images != 48 ||
 		len(card.Training.WeightsSHA256) != 64 {
 		t.Errorf("card provenance = %+v", card)

@@ -217,7 +217,8 @@ func TestBLEUErrors(t *testing.T) {
 		{"short stream", []string{"a", "b"}, [][]string{{"a"}}, BLEUOptions{}},
 		{"bad tokenizer", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Tokenize: "zh"}},
 		{"bad smoothing", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Smooth: "add-one"}},
-		{"negative value", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Smooth: "floor", SmoothValue: -1}},
+		{"negative value", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Smooth: "floor",
+			SmoothValue: -1}},
 	} {
 		if _, err := CorpusBLEU(tc.hyps, tc.refs, tc.opts); err == nil {
 			t.Errorf("CorpusBLEU(%s) error = nil, want an error", tc.name)

@@ -58,7 +58,8 @@ func TestBLEUTextHandling(t *testing.T) {
 }
 
 func FuzzBLEUTokenizers(f *testing.F) {
-	for _, s := range []string{"", "Hello, world.", "ΟΔΟΣ", "a\u00a0b", "1990.", "&amp;lt;", "\xff\xfe.", "Σ\u0301"} {
+	for _, s := range []string{"", "Hello, world.", "ΟΔΟΣ", "a\u00a0b", "1990.", "&amp;lt;",
+		"\xff\xfe.", "Σ\u0301"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

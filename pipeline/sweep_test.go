@@ -6,7 +6,8 @@ import (
 )
 
 func TestPoints(t *testing.T) {
-	const head = "name: s\nparams: {k: 1, beta: 0.1, lr: 0.1}\nstages:\n  a: {uses: test/gen, with: {value: \"${k}\"}}\n"
+	const head = "name: s\nparams: {k: 1, beta: 0.1, lr: 0.1}\n" +
+		"stages:\n  a: {uses: test/gen, with: {value: \"${k}\"}}\n"
 	for _, tc := range []struct {
 		name  string
 		sweep string
@@ -19,7 +20,8 @@ func TestPoints(t *testing.T) {
 		{name: "zip", sweep: "sweep: {zip: {k: [1, 3, 5], beta: [0.1, 0.2, 0.3]}}\n",
 			want: []string{"k=1 beta=0.1", "k=3 beta=0.2", "k=5 beta=0.3"}},
 		{name: "grid and zip", sweep: "sweep: {grid: {lr: [1, 2]}, zip: {k: [1, 3], beta: [0.1, 0.2]}}\n",
-			want: []string{"lr=1 k=1 beta=0.1", "lr=1 k=3 beta=0.2", "lr=2 k=1 beta=0.1", "lr=2 k=3 beta=0.2"}},
+			want: []string{"lr=1 k=1 beta=0.1", "lr=1 k=3 beta=0.2", "lr=2 k=1 beta=0.1",
+				"lr=2 k=3 beta=0.2"}},
 		{name: "command line replaces an axis", sweep: "sweep: {grid: {k: [1, 3], beta: [0.1]}}\n",
 			sets: []string{"k=5,7"}, want: []string{"beta=0.1 k=5", "beta=0.1 k=7"}},
 		{name: "command line only", sets: []string{"k=1,3,5", "beta=0.001,0.01"},
@@ -87,7 +89,8 @@ func TestSweepID(t *testing.T) {
 	s, _ := Parse(
 		"s.yaml",
 		[]byte(
-			"name: s\nparams: {k: 1}\nsweep: {grid: {k: [1, 2]}}\nstages:\n  a: {uses: test/gen, with: {value: 1}}\n",
+			"name: s\nparams: {k: 1}\nsweep: {grid: {k: [1, 2]}}\n"+
+				"stages:\n  a: {uses: test/gen, with: {value: 1}}\n",
 		),
 	)
 	p1, _ := s.Points(nil)

@@ -143,7 +143,8 @@ stages:
 		!slices.Equal(auto.Float01(), f32.Float01()) {
 		t.Error("the U8 output does not read back as the F32 output")
 	}
-	if d := run("auto", "[{rotation: {degrees: 10, interpolation: bilinear}}]"); d.Images.DType != tensor.Float32 {
+	if d := run("auto",
+		"[{rotation: {degrees: 10, interpolation: bilinear}}]"); d.Images.DType != tensor.Float32 {
 		t.Errorf("bilinear rotation: dtype %s, want F32", d.Images.DType)
 	}
 }
@@ -294,7 +295,8 @@ func TestAugmentImagesCollapsed(t *testing.T) {
 		{"rotate_90_square_bilinear", "[{rotation: {degrees: [90, 90], interpolation: bilinear}}]"},
 		{"adjust_brightness_1.3_float32", "[{color_jitter: {brightness: [1.3, 1.3]}}]"},
 		{"adjust_hue_-0.25_float32", "[{color_jitter: {hue: [-0.25, -0.25]}}]"},
-		{"normalize_imagenet_float32", "[{normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}}]"},
+		{"normalize_imagenet_float32",
+			"[{normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}}]"},
 	} {
 		t.Run(tt.ref, func(t *testing.T) {
 			c, ok := cases[tt.ref]
@@ -337,7 +339,8 @@ func TestAugmentImagesBadOps(t *testing.T) {
 	for _, tt := range []struct{ ops, want string }{
 		{"[{random_crop: {size: 28, paddding: 4}}, twirl]",
 			`exp.yaml:10:12: stages.aug.with.ops: ops[0]: unknown parameter "paddding"`},
-		{"[{color_jitter: {hue: [-0.6, 0]}}]", "color jitter hue [-0.6 0]: want -0.5 <= min <= max <= 0.5"},
+		{"[{color_jitter: {hue: [-0.6, 0]}}]",
+			"color jitter hue [-0.6 0]: want -0.5 <= min <= max <= 0.5"},
 	} {
 		path := filepath.Join(t.TempDir(), "exp.yaml")
 		spec := `name: bad-ops

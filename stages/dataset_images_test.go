@@ -145,7 +145,8 @@ func TestDatasetImagesFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := jpeg.Encode(f, solid(8, 8, color.NRGBA{200, 100, 50, 255}), &jpeg.Options{Quality: 100}); err != nil {
+	if err := jpeg.Encode(f, solid(8, 8, color.NRGBA{200, 100, 50, 255}),
+		&jpeg.Options{Quality: 100}); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -57,7 +57,8 @@ func TestPickHeldout(t *testing.T) {
 	}
 	if n != 20 || !same || sameC {
 		t.Errorf(
-			"pickHeldout(100, 0.2): %d held out, same seed same split %v, other seed same split %v; want 20, true, false",
+			"pickHeldout(100, 0.2): %d held out, same seed same split %v, "+
+				"other seed same split %v; want 20, true, false",
 			n,
 			same,
 			sameC,

@@ -81,7 +81,8 @@ stages:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, docCount := range map[string]float64{"text": m["documents"], "heldout": m["heldout_documents"]} {
+	for name, docCount := range map[string]float64{"text": m["documents"],
+		"heldout": m["heldout_documents"]} {
 		tt, ok := ts[name]
 		if !ok {
 			t.Fatalf("%s has no tensor %q", TokensFile, name)

@@ -103,7 +103,8 @@ func TestImageGridLayout(t *testing.T) {
 	}
 	for _, c := range []struct{ x, y, want int }{
 		{0, 0, 0}, {2, 2, 0} /* NaN */, {3, 2, 255}, {4, 3, 255}, {5, 2, 0},
-		{7, 2, 255}, {2, 10, 255}, {7, 10, 255}, {12, 10, 0} /* no 11th image */, {17, 10, 0}, {21, 13, 0},
+		{7, 2, 255}, {2, 10, 255}, {7, 10, 255}, {12, 10, 0} /* no 11th image */, {17, 10, 0}, {21,
+			13, 0},
 	} {
 		if got := int(g.GrayAt(c.x, c.y).Y); got != c.want {
 			t.Errorf("pixel (%d,%d) = %d, want %d", c.x, c.y, got, c.want)

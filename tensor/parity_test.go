@@ -180,7 +180,8 @@ func checkSafetensorsRead(t *testing.T, what string, ts map[string]*Tensor, meta
 // TestWriterBytesParity: what pipe writes is byte for byte what numpy.save
 // and the reference safetensors layout write for the same values.
 func TestWriterBytesParity(t *testing.T) {
-	for _, name := range []string{"u1", "i4", "i8", "f4", "f8", "scalar_f8", "empty_f4", "vec_i8", "v1_f4"} {
+	for _, name := range []string{"u1", "i4", "i8", "f4", "f8", "scalar_f8", "empty_f4", "vec_i8",
+		"v1_f4"} {
 		path := filepath.Join("testdata", "npy", name+".npy")
 		ref, err := os.ReadFile(path)
 		if err != nil {
@@ -232,7 +233,8 @@ func TestWriterBytesParity(t *testing.T) {
 func TestGoWritten(t *testing.T) {
 	dir := filepath.Join("testdata", "gowritten")
 	outputs := map[string][]byte{}
-	for _, name := range []string{"u1", "i4", "i8", "f4", "f8", "scalar_f8", "empty_f4", "fortran_f8", "fortran_i4", "fortran_u1"} {
+	for _, name := range []string{"u1", "i4", "i8", "f4", "f8", "scalar_f8", "empty_f4",
+		"fortran_f8", "fortran_i4", "fortran_u1"} {
 		x, err := ReadNPYFile(filepath.Join("testdata", "npy", name+".npy"))
 		if err != nil {
 			t.Fatal(err)

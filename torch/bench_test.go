@@ -13,7 +13,8 @@ import (
 
 // BenchmarkGANStep times one training step of the article's MLP GAN: one
 // discriminator and one generator update on a batch of 64, latent 100, on
-// 2 threads (PIPE_BENCH_THREADS overrides). bench/train_step.sh runs it beside the same model in PyTorch.
+// 2 threads (PIPE_BENCH_THREADS overrides). bench/train_step.sh runs it
+// beside the same model in PyTorch.
 // Set OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=2 when running it.
 func BenchmarkGANStep(b *testing.B) {
 	defer session()()

@@ -327,7 +327,8 @@ func TestExportTorchScript(t *testing.T) {
 				in := netInputs(net, m.Config.Vocab, m.Config.Context)
 				want := forward(t, c, dir, net, in)
 				path := filepath.Join(dir, net.Name+".pt")
-				if err := WriteTorchScript(path, m.ScriptClass(net), m.TorchScript(net), scriptVars(m, net)); err != nil {
+				if err := WriteTorchScript(path, m.ScriptClass(net), m.TorchScript(net), scriptVars(m,
+					net)); err != nil {
 					t.Fatal(err)
 				}
 				got := runScript(t, path, net, in)
@@ -381,7 +382,8 @@ func writeExportCase(
 		}
 	}
 	meta := map[string]string{m.MetaKey: m.Meta}
-	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, export.WeightsFile), weights, meta); err != nil {
+	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, export.WeightsFile), weights,
+		meta); err != nil {
 		t.Fatal(err)
 	}
 	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, "io.safetensors"), io, nil); err != nil {

@@ -47,7 +47,8 @@ func TestLMMemoryFlat(t *testing.T) {
 
 	before := residentBytes(t)
 	for i := range 200 {
-		if _, err := lm.Generate([][]int{{0, 1}, {3}}, SampleOptions{MaxTokens: 20, Temperature: 1, Seed: int64(i)}); err != nil {
+		if _, err := lm.Generate([][]int{{0, 1}, {3}}, SampleOptions{MaxTokens: 20, Temperature: 1,
+			Seed: int64(i)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := lm.Perplexity(patternTokens(100), 8); err != nil {

@@ -145,13 +145,19 @@ func TestTrainLMErrors(t *testing.T) {
 		edit   func(*LMConfig)
 		want   string
 	}{
-		{"heads", patternTokens(200), func(c *LMConfig) { c.Heads = 5 }, "heads (5) must divide dim (32)"},
+		{"heads", patternTokens(200), func(c *LMConfig) { c.Heads = 5 },
+			"heads (5) must divide dim (32)"},
 		{"short", patternTokens(40), nil, "40 tokens make 2 windows of 16+1, fewer than the batch of 8"},
-		{"vocab", tensor.FromInt64(append(make([]int64, 200), 10), 201), nil, "token id 10 at position 200"},
-		{"inf lr", patternTokens(200), func(c *LMConfig) { c.LR = math.Inf(1) }, "learning rate must be positive and finite"},
+		{"vocab", tensor.FromInt64(append(make([]int64, 200), 10), 201), nil,
+			"token id 10 at position 200"},
+		{"inf lr", patternTokens(200), func(c *LMConfig) { c.LR = math.Inf(1) },
+			"learning rate must be positive and finite"},
 		{"shape", tensor.FromInt64(make([]int64, 200), 2, 100), nil, "want one stream"},
 		{"min lr", patternTokens(200), func(c *LMConfig) { c.MinLR = 1 }, "minimum learning rate"},
-		{"nan guard", patternTokens(400), func(c *LMConfig) { c.LR, c.MinLR, c.ClipNorm, c.Warmup = 1e30, 1e30, 0, 0 }, "loss is"},
+		{"nan guard", patternTokens(400), func(c *LMConfig) {
+			c.LR, c.MinLR, c.ClipNorm,
+				c.Warmup = 1e30, 1e30, 0, 0
+		}, "loss is"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := smallLM()

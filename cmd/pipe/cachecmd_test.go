@@ -31,7 +31,8 @@ func TestGCWork(t *testing.T) {
 		t.Errorf("after gc: committed stage's work dir exists %v, unfinished one's %v; want false, true",
 			exists(done), exists(unfinished))
 	}
-	for _, want := range []string{"freed 1000 B of checkpoints: 1 stage", "kept the checkpoints of 1 stage that did not finish"} {
+	for _, want := range []string{"freed 1000 B of checkpoints: 1 stage",
+		"kept the checkpoints of 1 stage that did not finish"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("gc output lacks %q:\n%s", want, r.stdout)
 		}

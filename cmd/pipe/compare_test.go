@@ -42,7 +42,8 @@ func TestCompareFormats(t *testing.T) {
 		name, format, metrics, sort string
 	}{
 		{name: "table", format: "table"},
-		{name: "markdown_sorted", format: "markdown", metrics: "gan.d_loss,fid.fid_fashion_cnn", sort: "fid.fid_fashion_cnn"},
+		{name: "markdown_sorted", format: "markdown", metrics: "gan.d_loss,fid.fid_fashion_cnn",
+			sort: "fid.fid_fashion_cnn"},
 		{name: "csv", format: "csv", metrics: "count,gan.g_loss"},
 		{name: "json_desc", format: "json", metrics: "fid.fid_fashion_cnn", sort: "-fid.fid_fashion_cnn"},
 	} {

@@ -75,7 +75,8 @@ func TestEvalBLEU(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 				t.Fatalf("--json output: %v\n%s", err, r.stdout)
 			}
-			if want, _ := strconv.ParseFloat(strconv.FormatFloat(c.Expected.Score, 'f', 4, 64), 64); got.Score != want {
+			if want, _ := strconv.ParseFloat(strconv.FormatFloat(c.Expected.Score, 'f', 4, 64),
+				64); got.Score != want {
 				t.Errorf("score %v, want %v", got.Score, want)
 			}
 			if got.Signature != c.Expected.Signature {
@@ -97,7 +98,8 @@ func TestEvalBLEU(t *testing.T) {
 	hyp := writeLines(t, dir, "h.txt", []string{"The cat sat on the mat."})
 	ref := writeLines(t, dir, "r.txt", []string{"The cat sat on the mat."})
 	r := mustPipe(t, "eval", "bleu", hyp, "-r", ref)
-	want := "BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 100.0 100.0/100.0/100.0/100.0 " +
+	want := "BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = " +
+		"100.0 100.0/100.0/100.0/100.0 " +
 		"(BP = 1.000 ratio = 1.000 hyp_len = 7 ref_len = 7)\n"
 	if r.stdout != want {
 		t.Errorf("text output %q, want %q", r.stdout, want)

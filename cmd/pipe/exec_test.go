@@ -103,7 +103,8 @@ func TestExitCodes(t *testing.T) {
 		{"stage-fails", []string{"run", "testdata/exec/fail.yaml", "-p", "dir=$DIR"}, exitFailed,
 			`pipe: stage "x" (test/fail): loss is NaN at step 3`},
 		{"invalid-spec", []string{"run", "testdata/validate/stages.yaml"}, exitUsage,
-			`testdata/validate/stages.yaml:9:11: stages.data.uses: unknown stage kind "dataset/idz" (did you mean "dataset/idx"?)`},
+			`testdata/validate/stages.yaml:9:11: stages.data.uses: ` +
+				`unknown stage kind "dataset/idz" (did you mean "dataset/idx"?)`},
 		{"missing-spec", []string{"plan", "testdata/nonexistent.yaml"}, exitUsage,
 			"pipe: read experiment: open testdata/nonexistent.yaml: no such file or directory"},
 		{"unknown-flag", []string{"run", "--bogus", "testdata/run/fashion.yaml"}, exitUsage,

@@ -51,15 +51,16 @@ func TestExportRun(t *testing.T) {
 		t.Errorf("card dataset %+v, want stage data, the t10k file, 128 images", card.Dataset)
 	}
 
+	id, x := run.RunID[:10], filepath.Join(dir, "x")
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"export", run.RunID[:10]}, "export needs -o DIR"},
-		{[]string{"export", run.RunID[:10], "-o", filepath.Join(dir, "x"), "--stage", "flip"}, `stage "flip" is augment/images`},
-		{[]string{"export", run.RunID[:10], "-o", filepath.Join(dir, "x"), "--stage", "nope"}, `no stage "nope" (models: gan)`},
+		{[]string{"export", id, "-o", x, "--stage", "flip"}, `stage "flip" is augment/images`},
+		{[]string{"export", id, "-o", x, "--stage", "nope"}, `no stage "nope" (models: gan)`},
 		{[]string{"export", run.RunID[:10], "-o", out}, "is not empty"},
-		{[]string{"export", run.RunID[:10], "-o", filepath.Join(dir, "x"), "--format", "pt"}, `--format "pt"`},
+		{[]string{"export", id, "-o", x, "--format", "pt"}, `--format "pt"`},
 	} {
 		r := pipe(t, append(tc.args, "--cache", cacheDir)...)
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {

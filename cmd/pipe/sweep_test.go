@@ -113,7 +113,8 @@ func TestReproduce(t *testing.T) {
 	}{
 		{"reproduce.yaml", 0, []string{"identical", "every deterministic stage reproduced bit for bit"}},
 		{"noise.yaml", 1, []string{"differs", "1 deterministic stage(s) did not reproduce"}},
-		{"declared.yaml", 0, []string{"differs (nondeterministic stage)", "every deterministic stage reproduced"}},
+		{"declared.yaml", 0, []string{"differs (nondeterministic stage)",
+			"every deterministic stage reproduced"}},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			cacheDir := filepath.Join(t.TempDir(), "cache")

@@ -111,7 +111,8 @@ func TestTokenizeStdin(t *testing.T) {
 		keepNewline: true,
 	}
 	var out bytes.Buffer
-	if err := o.run(context.Background(), strings.NewReader("\nHello world\nno final newline"), &out); err != nil {
+	if err := o.run(context.Background(), strings.NewReader("\nHello world\nno final newline"),
+		&out); err != nil {
 		t.Fatal(err)
 	}
 	// With --keep-newline every line carries its "\n" (id 199, "Ċ").
@@ -125,7 +126,8 @@ func TestTokenizeStdin(t *testing.T) {
 func TestTokenizeErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
-	if err := os.WriteFile(bad, []byte(`{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}}`), 0o644); err != nil {
+	body := `{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}}`
+	if err := os.WriteFile(bad, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	latin1 := filepath.Join(dir, "latin1.txt")

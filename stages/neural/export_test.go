@@ -99,7 +99,8 @@ stages:`+exportData+`
     inputs: {model: vae}
 `)
 	card := readCard(t, res["onnx"])
-	if card.Dataset == nil || card.Dataset.Source != "train-images-idx3-ubyte.gz" || card.Dataset.Images != 64 ||
+	if card.Dataset == nil || card.Dataset.Source != "train-images-idx3-ubyte.gz" ||
+		card.Dataset.Images != 64 ||
 		card.Dataset.Stage != "data" ||
 		len(card.Dataset.Shape) != 3 {
 		t.Errorf("onnx card dataset = %+v, want 64 images from train-images-idx3-ubyte.gz", card.Dataset)
@@ -152,7 +153,8 @@ stages:`+exportData+`
 	}
 
 	// Exporting a dataset is refused before anything runs.
-	bad := "name: bad\nstages:" + exportData + "  bad:\n    uses: export/onnx\n    inputs: {model: data}\n"
+	bad := "name: bad\nstages:" + exportData +
+		"  bad:\n    uses: export/onnx\n    inputs: {model: data}\n"
 	spec, err := pipeline.Parse(filepath.Join(t.TempDir(), "exp.yaml"), []byte(bad))
 	if err == nil {
 		_, err = pipeline.Resolve(spec, nil)

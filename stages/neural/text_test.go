@@ -71,7 +71,8 @@ stages:
     uses: eval/bleu
     inputs: [cont]
 `)
-	for _, name := range []string{"text", "bpe", "ids", "lm", "ppl", "samples", "free", "cont", "bleu"} {
+	for _, name := range []string{"text", "bpe", "ids", "lm", "ppl", "samples", "free", "cont",
+		"bleu"} {
 		if r := res[name]; r == nil || r.Err != nil {
 			t.Fatalf("stage %s: %+v", name, r)
 		}
@@ -154,7 +155,8 @@ func TestHeldoutRequests(t *testing.T) {
 	for _, d := range docs {
 		text.WriteString(d + "<|endoftext|>\n")
 	}
-	if err := os.WriteFile(filepath.Join(dir, stages.HeldoutFile), []byte(text.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, stages.HeldoutFile), []byte(text.String()),
+		0o644); err != nil {
 		t.Fatal(err)
 	}
 	in := &pipeline.Artifact{
