@@ -84,7 +84,21 @@ func training(rc *pipeline.RunContext, logKeys ...string) (torch.Training, error
 	return t, nil
 }
 
-func device(rc *pipeline.RunContext) (gotch.Device, error) { return torch.Device(rc.Device) }
+// device resolves the stage's device for a stage that runs a network
+// without training it, and gives libtorch the stage's thread count, as
+// training does through torch.Training.
+func device(rc *pipeline.RunContext) (gotch.Device, error) {
+	dev, err := torch.Device(rc.Device)
+	if err != nil {
+		return dev, err
+	}
+	if rc.Threads > 0 {
+		if _, err := torch.SetThreads(rc.Threads); err != nil {
+			return dev, err
+		}
+	}
+	return dev, nil
+}
 
 // finite rejects a NaN or infinite metric before it reaches the cache.
 func finite(name string, v float64) error {

@@ -138,11 +138,6 @@ func openExtractor(rc *pipeline.RunContext, slot, param string) (torch.Extractor
 	if err != nil {
 		return nil, err
 	}
-	if rc.Threads > 0 {
-		if _, err := torch.SetThreads(rc.Threads); err != nil {
-			return nil, err
-		}
-	}
 	if path != "" {
 		return torch.LoadScript(path, dev)
 	}

@@ -55,11 +55,6 @@ func (generateImages) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	if err != nil {
 		return err
 	}
-	if rc.Threads > 0 {
-		if _, err := torch.SetThreads(rc.Threads); err != nil {
-			return err
-		}
-	}
 	n := rc.Params.Int("count")
 	var samples *tensor.Tensor
 	switch in.Kind {
@@ -159,11 +154,6 @@ func (evalRecon) Run(ctx context.Context, rc *pipeline.RunContext) error {
 	dev, err := device(rc)
 	if err != nil {
 		return err
-	}
-	if rc.Threads > 0 {
-		if _, err := torch.SetThreads(rc.Threads); err != nil {
-			return err
-		}
 	}
 	v, err := torch.LoadVAE(m.Dir, dev)
 	if err != nil {

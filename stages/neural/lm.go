@@ -228,10 +228,5 @@ func loadLM(rc *pipeline.RunContext) (*torch.LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rc.Threads > 0 {
-		if _, err := torch.SetThreads(rc.Threads); err != nil {
-			return nil, err
-		}
-	}
 	return torch.LoadLM(m.Dir, dev)
 }
