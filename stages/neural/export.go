@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	for _, f := range []string{"onnx", "safetensors", "torchscript"} {
+	for _, f := range ExportFormats {
 		pipeline.Register(exportStage{format: f})
 	}
 }
