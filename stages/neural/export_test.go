@@ -2,7 +2,6 @@ package neural
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/pipe-ml/pipe/export"
 	"github.com/pipe-ml/pipe/pipeline"
-	"github.com/pipe-ml/pipe/pipeline/cache"
+	"github.com/pipe-ml/pipe/pipeline/pipelinetest"
 	"github.com/pipe-ml/pipe/torch"
 )
 
@@ -24,26 +23,11 @@ func runExport(t *testing.T, src string) map[string]*pipeline.StageResult {
 	if _, err := os.Stat(exportFashion); err != nil {
 		t.Skipf("Fashion-MNIST not installed (Debian package dataset-fashion-mnist): %v", err)
 	}
-	s, err := pipeline.Parse(filepath.Join(t.TempDir(), "exp.yaml"), []byte(src))
-	if err != nil {
+	res, err := pipelinetest.Try(t, t.TempDir(), src, pipelinetest.Options{Threads: 2})
+	if res == nil {
 		t.Fatal(err)
 	}
-	g, err := pipeline.Resolve(s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := pipeline.NewExecutor(c, 1, nil)
-	x.Threads = 2
-	results, _ := x.Run(context.Background(), g)
-	out := map[string]*pipeline.StageResult{}
-	for _, r := range results {
-		out[r.Name] = r
-	}
-	return out
+	return res
 }
 
 func readCard(t *testing.T, r *pipeline.StageResult) export.Card {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/pipeline"
 	"github.com/pipe-ml/pipe/pipeline/cache"
+	"github.com/pipe-ml/pipe/pipeline/pipelinetest"
 	"github.com/pipe-ml/pipe/tensor"
 )
 
@@ -27,32 +28,16 @@ func run(t *testing.T, src string) map[string]*pipeline.StageResult {
 	if _, err := os.Stat(fashionDir); err != nil {
 		t.Skipf("Fashion-MNIST not installed (Debian package dataset-fashion-mnist): %v", err)
 	}
-	s, err := pipeline.Parse(filepath.Join(t.TempDir(), "exp.yaml"), []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Resolve(s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := pipeline.NewExecutor(c, 1, nil)
-	x.Threads = 2
-	results, err := x.Run(context.Background(), g)
-	out := map[string]*pipeline.StageResult{}
-	for _, r := range results {
-		out[r.Name] = r
+	res, err := pipelinetest.Try(t, t.TempDir(), src, pipelinetest.Options{Threads: 2})
+	for name, r := range res {
 		if r.Err != nil {
-			t.Errorf("stage %s: %v", r.Name, r.Err)
+			t.Errorf("stage %s: %v", name, r.Err)
 		}
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return res
 }
 
 // readFeatures reads a features/images artifact.
