@@ -36,9 +36,15 @@ type centered[T float32 | float64] struct {
 
 func (s centered[T]) pack(dst []float64, r0, r1, c0, np int) {
 	kc := r1 - r0
+	x32, is32 := any(s.x).([]float32)
+	full := max(0, min(np, (s.d-c0)/8)) // panels with no column past d
 	for r := r0; r < r1; r++ {
 		row := s.x[r*s.d : (r+1)*s.d]
-		for q := 0; q < np; q++ {
+		q := 0
+		if is32 && centerRow32(full, x32[r*s.d+c0:(r+1)*s.d], s.mean[c0:], dst[(r-r0)*8:], kc*8) {
+			q = full
+		}
+		for ; q < np; q++ {
 			out := dst[q*kc*8+(r-r0)*8 : q*kc*8+(r-r0)*8+8]
 			c := c0 + 8*q
 			if c+8 <= s.d {

@@ -19,6 +19,9 @@ func dotAVX512(n int, x, y *float64) float64
 func symv4AVX512(n int, a0, a1, a2, a3, x, y, xs, dots *float64)
 
 //go:noescape
+func centerRow32AVX512(np int, src *float32, mean *float64, dst *float64, dstStride int)
+
+//go:noescape
 func axpyAVX512(n int, alpha float64, x, y *float64)
 
 //go:noescape
@@ -102,4 +105,17 @@ func symv4(a *[4][]float64, x, y []float64, xs *[4]float64) (dots [4]float64) {
 		}
 	}
 	return dots
+}
+
+// centerRow32 writes np groups of 8 values of a float32 row, minus their
+// means, as float64 to dst[q*stride : q*stride+8]: one row of np packed
+// panels. It reports false, doing nothing, where there is no assembly.
+func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool {
+	if !useAVX512 || np == 0 {
+		return false
+	}
+	_, _ = src[8*np-1], mean[8*np-1]
+	_ = dst[(np-1)*stride+7]
+	centerRow32AVX512(np, &src[0], &mean[0], &dst[0], stride)
+	return true
 }

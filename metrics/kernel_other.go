@@ -23,3 +23,5 @@ func symv4(
 ) [4]float64 {
 	return symv4Go(a, x, y, xs)
 }
+
+func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool { return false }

@@ -250,3 +250,41 @@ func gonumTraceSqrt(t *testing.T, s1, s2 *mat.SymDense) float64 {
 	}
 	return sum
 }
+
+// TestCenteredPackKernel packs float32 rows with the conversion kernel on
+// and off, for widths with and without a ragged last panel and for panels
+// starting inside the row.
+func TestCenteredPackKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{1, 7, 8, 9, 29, 64, 70} {
+		const n = 5
+		x := make([]float32, n*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		mean := randVec(rng, d)
+		src := centered[float32]{x: x, d: d, mean: mean}
+		for _, c0 := range []int{0, 8, 24} {
+			if c0 >= d {
+				continue
+			}
+			np := roundUp(d-c0, 8) / 8
+			var got [2][]float64
+			for i, avx := range []bool{false, true} {
+				got[i] = make([]float64, np*(n-1)*8)
+				withKernel(avx, func() { src.pack(got[i], 1, n, c0, np) })
+			}
+			for k := range got[0] {
+				q, r, c := k/((n-1)*8), k/8%(n-1)+1, c0+8*(k/((n-1)*8))+k%8
+				want := 0.0
+				if c < d {
+					want = float64(x[r*d+c]) - mean[c]
+				}
+				if got[0][k] != want || got[1][k] != want {
+					t.Fatalf("d=%d c0=%d panel %d row %d col %d: portable %g, assembly %g, want %g",
+						d, c0, q, r, c, got[0][k], got[1][k], want)
+				}
+			}
+		}
+	}
+}

@@ -3,6 +3,8 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -52,12 +54,7 @@ func ComputeStats[T float32 | float64](x []T, n, d int) (Stats, error) {
 		)
 	}
 
-	mean := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*d : (i+1)*d] {
-			mean[j] += float64(v)
-		}
-	}
+	mean := columnSums(x, n, d)
 	for j := range mean {
 		mean[j] /= float64(n)
 		if math.IsInf(mean[j], 0) || math.IsNaN(mean[j]) {
@@ -82,4 +79,38 @@ func covariance(src packer, n, d int) []float64 {
 		}
 	}
 	return cov
+}
+
+// meanChunk is the number of rows summed into one partial sum by
+// columnSums. The chunks, not the cores, fix the order of the additions,
+// so the means are the same bits whatever GOMAXPROCS is.
+const meanChunk = 1024
+
+// columnSums returns the d column sums of the n x d row-major x, summing
+// chunks of rows on all cores and then the chunks' sums in order.
+func columnSums[T float32 | float64](x []T, n, d int) []float64 {
+	chunks := (n + meanChunk - 1) / meanChunk
+	part := make([]float64, chunks*d)
+	var next atomic.Int64
+	parallel(min(runtime.GOMAXPROCS(0), chunks), func() {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= chunks {
+				return
+			}
+			sum := part[c*d : (c+1)*d]
+			for i := c * meanChunk; i < min(n, (c+1)*meanChunk); i++ {
+				for j, v := range x[i*d : (i+1)*d] {
+					sum[j] += float64(v)
+				}
+			}
+		}
+	})
+	out := part[:d]
+	for c := 1; c < chunks; c++ {
+		for j, v := range part[c*d : (c+1)*d] {
+			out[j] += v
+		}
+	}
+	return out
 }
