@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -51,29 +50,5 @@ func BenchmarkFrechetDistance2048(b *testing.B) {
 		if _, err := FrechetDistance(s1, s2, FDOptions{}); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkSymvUpper times the memory-bound half of the tridiagonal
-// reduction at d = 2048 with one and two workers.
-func BenchmarkSymvUpper(b *testing.B) {
-	const n = 2048
-	a := make([]float64, n*n)
-	for i := range a {
-		a[i] = float64(i%7) - 3
-	}
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = 1
-	}
-	y := make([]float64, n)
-	spare := make([]float64, n)
-	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprint(w), func(b *testing.B) {
-			for b.Loop() {
-				symvUpper(w, a, n, 0, n, x, y, spare)
-			}
-			b.ReportMetric(float64(n*n/2*8)/1e9/(b.Elapsed().Seconds()/float64(b.N)), "GB/s")
-		})
 	}
 }

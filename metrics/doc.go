@@ -12,14 +12,14 @@
 // more samples than features are refused unless the caller allows them.
 //
 // The dense linear algebra (packed matrix product, blocked Cholesky,
-// blocked tridiagonal reduction) is this package's own, with AVX-512
+// two-stage tridiagonal reduction) is this package's own, with AVX-512
 // assembly kernels on amd64 and portable Go loops elsewhere. At d = 2048
 // the portable path and gonum's pure-Go BLAS both run the covariance at
-// 1.4-3.3 GFLOP/s here against 40-50 for the kernels (a loaded machine),
+// 1.4-3.3 GFLOP/s here (a loaded machine) against 140-160 for the kernels,
 // which would miss bench/fid.sh's 4x target by far. Every kernel is tested
 // against its portable form (kernel_test.go, gemm_test.go), and the whole
-// distance is checked with the kernels on and off. gonum provides the matrix type,
-// pivoted Cholesky for singular covariances and the tridiagonal eigenvalue
+// distance is checked with the kernels on and off. gonum provides the matrix
+// type, pivoted Cholesky for singular covariances and the tridiagonal eigenvalue
 // iteration.
 //
 // BLEU: CorpusBLEU, CorpusBLEUPerSegment and SentenceBLEU with sacreBLEU's

@@ -96,17 +96,9 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 		diff := a.Mean[i] - b.Mean[i]
 		res.MeanTerm += diff * diff
 	}
-	s1, err := upperMatrix(a, 1)
-	if err != nil {
-		return res, err
-	}
-	s2, err := upperMatrix(b, 2)
-	if err != nil {
-		return res, err
-	}
 	for i := range dim {
-		res.Trace1 += s1[i*dim+i]
-		res.Trace2 += s2[i*dim+i]
+		res.Trace1 += a.Cov.At(i, i)
+		res.Trace2 += b.Cov.At(i, i)
 	}
 
 	// The two factorizations are independent; running them side by side
@@ -114,10 +106,10 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 	var f1, f2 factored
 	done := make(chan struct{})
 	go func() {
-		f2 = factor(s2, b, 2)
+		f2 = factor(b, 2)
 		close(done)
 	}()
-	f1 = factor(s1, a, 1)
+	f1 = factor(a, 1)
 	<-done
 	for _, f := range []factored{f1, f2} {
 		if f.err != nil {
@@ -129,6 +121,7 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 	x2, r2, tri2 := f2.x, f2.rank, f2.tri
 	res.Rank1, res.Rank2 = r1, r2
 
+	var err error
 	res.TraceSqrt, err = traceSqrtProduct(x1, r1, x2, r2, dim, tri1 && tri2)
 	if err != nil {
 		return res, err
@@ -166,14 +159,15 @@ func checkStats(s Stats, which string) error {
 }
 
 // upperMatrix copies the upper triangle of a set's covariance into a
-// dense row-major n x n matrix (the lower triangle is left zero: every
-// routine here reads the upper one), checking that it is finite.
-func upperMatrix(s Stats, set int) ([]float64, error) {
+// row-major n x n matrix with the padding of a symMatrix (the lower
+// triangle is left zero: every routine here reads the upper one),
+// checking that it is finite.
+func upperMatrix(s Stats, set int) (symMatrix, error) {
 	raw := s.Cov.RawSymmetric()
 	n := raw.N
-	out := make([]float64, n*n)
+	out := newSymMatrix(n)
 	for i := 0; i < n; i++ {
-		row := out[i*n+i : (i+1)*n]
+		row := out.a[i*out.ld+i : i*out.ld+n]
 		if raw.Uplo == blas.Lower {
 			for j := range row {
 				row[j] = raw.Data[(i+j)*raw.Stride+i]
@@ -183,7 +177,7 @@ func upperMatrix(s Stats, set int) ([]float64, error) {
 		}
 		for _, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
+				return out, fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
 			}
 		}
 	}
@@ -202,18 +196,21 @@ type factored struct {
 	err      error
 }
 
-// factor factors the covariance s of st (upper triangle, overwritten).
-func factor(s []float64, st Stats, set int) factored {
-	n := st.Dim()
-	if cholesky(s, n) {
-		// s holds U with S = U^T U, so B = U^T and X(m, j) = U[j][m].
-		return factored{x: cols64{x: s, ld: n, cols: n}, rank: n, tri: true}
-	}
+// factor factors the covariance of st, set number set.
+func factor(st Stats, set int) factored {
 	s, err := upperMatrix(st, set)
 	if err != nil {
 		return factored{err: err}
 	}
-	b, r, ok := psdFactor(s, n)
+	n := st.Dim()
+	if cholesky(s.a, n, s.ld) {
+		// s holds U with S = U^T U, so B = U^T and X(m, j) = U[j][m].
+		return factored{x: cols64{x: s.a, ld: s.ld, cols: n}, rank: n, tri: true}
+	}
+	if s, err = upperMatrix(st, set); err != nil {
+		return factored{err: err}
+	}
+	b, r, ok := psdFactor(s.a, n, s.ld)
 	if !ok {
 		return factored{
 			err: fmt.Errorf("frechet distance: covariance of set %d is not positive semidefinite", set),
@@ -252,9 +249,9 @@ func traceSqrtProduct(x1 packer, r1 int, x2 packer, r2 int, n int, tri bool) (fl
 	} else {
 		src = rows64{x: g, ld: ldg, cols: r2}
 	}
-	gram := covarianceLike(src, k, r)
+	gram := gramMatrix(src, k, r)
 
-	lambda, err := symEigenvalues(gram, r)
+	lambda, err := symEigenvalues(gram)
 	if err != nil {
 		return 0, fmt.Errorf("frechet distance: %w", err)
 	}
@@ -265,6 +262,26 @@ func traceSqrtProduct(x1 packer, r1 int, x2 packer, r2 int, n int, tri bool) (fl
 		}
 	}
 	return sum, nil
+}
+
+// gramMatrix returns X^T X of a packed source with k rows and r columns
+// as a full symmetric matrix: the upper triangle is computed, the lower
+// one copied from it.
+func gramMatrix(src packer, k, r int) symMatrix {
+	s := newSymMatrix(r)
+	atb(s.a, s.ld, src, src, productShape{k: k, na: r, nb: r, same: true, upper: true})
+	const blk = 64
+	for i0 := 0; i0 < r; i0 += blk {
+		for j0 := 0; j0 <= i0; j0 += blk {
+			for i := i0; i < min(i0+blk, r); i++ {
+				row := s.a[i*s.ld : i*s.ld+i]
+				for j := j0; j < min(j0+blk, i); j++ {
+					row[j] = s.a[j*s.ld+i]
+				}
+			}
+		}
+	}
+	return s
 }
 
 // covarianceLike returns the r x r matrix X^T X of a packed source with k

@@ -195,7 +195,7 @@ func atb(out []float64, ldo int, a, b packer, sh productShape) {
 						if sh.upper && ip+24 <= jp {
 							continue
 						}
-						kern24x8(kc, bufA[ip/8*kc*8:], kc*8, bp, out[jp*ldo+ip:], ldo)
+						kern24x8(kc, bufA[ip/8*kc*8:], kc*8, 8, bp, out[jp*ldo+ip:], ldo)
 					}
 				}
 			}
@@ -236,6 +236,24 @@ func parallel(workers int, f func()) {
 		go func() {
 			defer wg.Done()
 			f()
+		}()
+	}
+	wg.Wait()
+}
+
+// parallelIndexed runs f(0), ..., f(workers-1) on their own goroutines and
+// waits for all.
+func parallelIndexed(workers int, f func(w int)) {
+	if workers <= 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w)
 		}()
 	}
 	wg.Wait()

@@ -6,8 +6,8 @@ package metrics
 // loops below run, roughly ten times slower on large feature sets.
 const useAVX512 = false
 
-func kern24x8(kc int, a []float64, lda int, b []float64, c []float64, ldc int) {
-	kern24x8Go(kc, a, lda, b, c, ldc)
+func kern24x8(kc int, a []float64, ps, rs int, b []float64, c []float64, ldc int) {
+	kern24x8Go(kc, a, ps, rs, b, c, ldc)
 }
 
 func dot(x, y []float64) float64 { return dotGo(x, y) }
@@ -15,13 +15,5 @@ func dot(x, y []float64) float64 { return dotGo(x, y) }
 func dotAxpy(a, x, y []float64, alpha float64) float64 { return dotAxpyGo(a, x, y, alpha) }
 
 func axpy(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
-
-func symv4(
-	a *[4][]float64,
-	x, y []float64,
-	xs *[4]float64,
-) [4]float64 {
-	return symv4Go(a, x, y, xs)
-}
 
 func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool { return false }

@@ -99,46 +99,6 @@ func TestAxpyKernels(t *testing.T) {
 	}
 }
 
-func TestSymv4Kernel(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, avx := range []bool{false, true} {
-		for _, n := range kernelLengths() {
-			var rows [4][]float64
-			for r := range rows {
-				rows[r] = randVec(rng, n)
-			}
-			x, y := randVec(rng, n), randVec(rng, n)
-			xs := [4]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
-			yy := append(append([]float64(nil), y...), 42)
-			var got [4]float64
-			withKernel(avx, func() { got = symv4(&rows, x, yy[:n], &xs) })
-			for r := range rows {
-				var want, scale float64
-				for j := range x {
-					want += rows[r][j] * x[j]
-					scale += math.Abs(rows[r][j] * x[j])
-				}
-				if !closeTo(got[r], want, scale, n) {
-					t.Errorf("avx=%v: symv4(n=%d) dots[%d] = %.17g, want %.17g", avx, n, r, got[r], want)
-				}
-			}
-			for j := range y {
-				want, scale := y[j], math.Abs(y[j])
-				for r := range rows {
-					want += rows[r][j] * xs[r]
-					scale += math.Abs(rows[r][j] * xs[r])
-				}
-				if !closeTo(yy[j], want, scale, 4) {
-					t.Fatalf("avx=%v: symv4(n=%d) y[%d] = %.17g, want %.17g", avx, n, j, yy[j], want)
-				}
-			}
-			if yy[n] != 42 {
-				t.Fatalf("avx=%v: symv4(n=%d) wrote past the end", avx, n)
-			}
-		}
-	}
-}
-
 // TestFrechetDistanceKernelsAgree runs the whole distance, covariance
 // included, with the kernels on and off on a case large enough to use
 // every blocking path (several kc slabs, the two-worker symv, tails).
