@@ -287,10 +287,7 @@ func (c *chaser) sweep(k int, wait func(int), done *atomic.Int64) {
 		k0 := j0 + lv
 		lk := min(b, n-k0)
 		if tau != 0 {
-			for i := range lk {
-				row := a[(k0+i)*ld+j0 : (k0+i)*ld+j0+lv]
-				axpy(-tau*dot(row, v[:lv]), v[:lv], row)
-			}
+			reflRows(lk, a[k0*ld+j0:], ld, v[:lv], -tau)
 		}
 		for i := range lk {
 			col[i] = a[(k0+i)*ld+j0]

@@ -60,3 +60,11 @@ func axpyGo(alpha float64, x, y []float64) {
 		y[i] += alpha * v
 	}
 }
+
+// reflRowsGo is the portable form of reflRows.
+func reflRowsGo(rows int, a []float64, ld int, v []float64, alpha float64) {
+	for i := range rows {
+		row := a[i*ld : i*ld+len(v)]
+		axpy(alpha*dot(row, v), v, row)
+	}
+}

@@ -22,6 +22,9 @@ func dotAVX512(n int, x, y *float64) float64
 func centerRow32AVX512(np int, src *float32, mean *float64, dst *float64, dstStride int)
 
 //go:noescape
+func reflRowsAVX512(rows int, a *float64, ld int, v *float64, n int, alpha float64)
+
+//go:noescape
 func axpyAVX512(n int, alpha float64, x, y *float64)
 
 //go:noescape
@@ -90,4 +93,19 @@ func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool {
 	_ = dst[(np-1)*stride+7]
 	centerRow32AVX512(np, &src[0], &mean[0], &dst[0], stride)
 	return true
+}
+
+// reflRows adds alpha*(r.v)*v to each of rows rows r = a[i*ld : i*ld+len(v)]:
+// a reflector applied from the right when alpha = -tau.
+func reflRows(rows int, a []float64, ld int, v []float64, alpha float64) {
+	n := len(v)
+	if !useAVX512 {
+		reflRowsGo(rows, a, ld, v, alpha)
+		return
+	}
+	if rows == 0 || n == 0 {
+		return
+	}
+	_ = a[(rows-1)*ld+n-1]
+	reflRowsAVX512(rows, &a[0], ld, &v[0], n, alpha)
 }

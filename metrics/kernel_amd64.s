@@ -891,3 +891,76 @@ crloop:
 crdone:
 	VZEROUPPER
 	RET
+
+// func reflRowsAVX512(rows int, a *float64, ld int, v *float64, n int, alpha float64)
+//
+// For each of rows rows r of n values at a + r*ld: r += alpha*(r.v)*v. The
+// last n%8 values go through a lane mask.
+TEXT ·reflRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), BX
+	MOVQ a+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $3, R9
+	MOVQ v+24(FP), DI
+	MOVQ n+32(FP), R8
+	VBROADCASTSD alpha+40(FP), Z6
+	MOVQ R8, CX
+	ANDQ $7, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1
+	MOVQ R8, R10
+	SHRQ $3, R10
+	TESTQ BX, BX
+	JZ rrdone
+rrrow:
+	VPXORQ Z0, Z0, Z0
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ R10, DX
+	TESTQ DX, DX
+	JZ rrdtail
+rrdot:
+	VMOVUPD (R11), Z1
+	VFMADD231PD (R12), Z1, Z0
+	ADDQ $64, R11
+	ADDQ $64, R12
+	DECQ DX
+	JNZ rrdot
+rrdtail:
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPD.Z (R12), K1, Z2
+	VFMADD231PD Z2, Z1, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VMULSD X6, X0, X0
+	VBROADCASTSD X0, Z3
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ R10, DX
+	TESTQ DX, DX
+	JZ rratail
+rraxpy:
+	VMOVUPD (R11), Z1
+	VFMADD231PD (R12), Z3, Z1
+	VMOVUPD Z1, (R11)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	DECQ DX
+	JNZ rraxpy
+rratail:
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPD.Z (R12), K1, Z2
+	VFMADD231PD Z2, Z3, Z1
+	VMOVUPD Z1, K1, (R11)
+	ADDQ R9, SI
+	DECQ BX
+	JNZ rrrow
+rrdone:
+	VZEROUPPER
+	RET

@@ -17,3 +17,7 @@ func dotAxpy(a, x, y []float64, alpha float64) float64 { return dotAxpyGo(a, x, 
 func axpy(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
 
 func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool { return false }
+
+func reflRows(rows int, a []float64, ld int, v []float64, alpha float64) {
+	reflRowsGo(rows, a, ld, v, alpha)
+}

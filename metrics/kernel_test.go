@@ -248,3 +248,42 @@ func TestCenteredPackKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestReflRowsKernel applies a reflector to rows of every length class
+// with the kernel on and off.
+func TestReflRowsKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range kernelLengths() {
+		const rows, ld = 3, 2100
+		a := randVec(rng, rows*ld)
+		v := randVec(rng, n)
+		var got [2][]float64
+		for i, avx := range []bool{false, true} {
+			got[i] = append([]float64(nil), a...)
+			withKernel(avx, func() { reflRows(rows, got[i], ld, v, -0.7) })
+		}
+		for r := range rows {
+			row := a[r*ld : r*ld+n]
+			s := -0.7 * dotGo(row, v)
+			var scale float64
+			for j := range v {
+				scale += math.Abs(row[j] * v[j])
+			}
+			for j := 0; j < ld; j++ {
+				for k, avx := range []bool{false, true} {
+					g := got[k][r*ld+j]
+					if j >= n {
+						if g != a[r*ld+j] {
+							t.Fatalf("n=%d avx=%v: row %d value %d past the vector changed", n, avx, r, j)
+						}
+						continue
+					}
+					want := a[r*ld+j] + s*v[j]
+					if !closeTo(g, want, math.Abs(a[r*ld+j])+0.7*scale*math.Abs(v[j]), n) {
+						t.Fatalf("n=%d avx=%v: row %d value %d = %g, want %g", n, avx, r, j, g, want)
+					}
+				}
+			}
+		}
+	}
+}
