@@ -68,3 +68,32 @@ func reflRowsGo(rows int, a []float64, ld int, v []float64, alpha float64) {
 		axpy(alpha*dot(row, v), v, row)
 	}
 }
+
+// reflColsGo is the portable form of reflCols.
+func reflColsGo(rows int, a []float64, ld int, v []float64, n int, alpha float64, acc []float64) {
+	acc = acc[:n]
+	clear(acc)
+	for i := range rows {
+		axpy(v[i], a[i*ld:i*ld+n], acc)
+	}
+	for i := range rows {
+		axpy(alpha*v[i], acc, a[i*ld:i*ld+n])
+	}
+}
+
+// symvLowerGo is the portable form of symvLower.
+func symvLowerGo(a []float64, ld int, v, y []float64) {
+	for i := range v {
+		row := a[i*ld : i*ld+i+1]
+		y[i] += row[i]*v[i] + dotAxpy(row[:i], v[:i], y[:i], v[i])
+	}
+}
+
+// syr2LowerGo is the portable form of syr2Lower.
+func syr2LowerGo(a []float64, ld int, v, w []float64) {
+	for i := range v {
+		row := a[i*ld : i*ld+i+1]
+		axpy(-v[i], w[:i+1], row)
+		axpy(-w[i], v[:i+1], row)
+	}
+}

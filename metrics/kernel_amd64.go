@@ -25,6 +25,18 @@ func centerRow32AVX512(np int, src *float32, mean *float64, dst *float64, dstStr
 func reflRowsAVX512(rows int, a *float64, ld int, v *float64, n int, alpha float64)
 
 //go:noescape
+func reflColsAVX512(rows int, a *float64, ld int, v *float64, n int, alpha float64, acc *float64)
+
+//go:noescape
+func symvLowerAVX512(nv int, a *float64, ld int, v, y *float64)
+
+//go:noescape
+func syr2LowerAVX512(nv int, a *float64, ld int, v, w *float64)
+
+//go:noescape
+func prefetchBlockAVX512(rows int, a *float64, ld int, cols int)
+
+//go:noescape
 func axpyAVX512(n int, alpha float64, x, y *float64)
 
 //go:noescape
@@ -108,4 +120,49 @@ func reflRows(rows int, a []float64, ld int, v []float64, alpha float64) {
 	}
 	_ = a[(rows-1)*ld+n-1]
 	reflRowsAVX512(rows, &a[0], ld, &v[0], n, alpha)
+}
+
+// reflCols applies a reflector from the left to n columns of rows rows
+// r_i = a[i*ld : i*ld+n]: acc = sum_i v[i] r_i, then r_i += alpha*v[i]*acc
+// (alpha = -tau). acc is scratch of at least n values.
+func reflCols(rows int, a []float64, ld int, v []float64, n int, alpha float64, acc []float64) {
+	if !useAVX512 || rows == 0 || n == 0 {
+		reflColsGo(rows, a, ld, v, n, alpha, acc)
+		return
+	}
+	_, _, _ = a[(rows-1)*ld+n-1], v[rows-1], acc[n-1]
+	reflColsAVX512(rows, &a[0], ld, &v[0], n, alpha, &acc[0])
+}
+
+// symvLower adds D v to y for the symmetric block D of len(v) rows whose
+// lower triangle is a[i*ld : i*ld+i+1], row by row.
+func symvLower(a []float64, ld int, v, y []float64) {
+	nv := len(v)
+	if !useAVX512 || nv == 0 {
+		symvLowerGo(a, ld, v, y)
+		return
+	}
+	_, _ = a[(nv-1)*ld+nv-1], y[nv-1]
+	symvLowerAVX512(nv, &a[0], ld, &v[0], &y[0])
+}
+
+// syr2Lower subtracts v w^T + w v^T from the lower triangle of the block
+// of symvLower.
+func syr2Lower(a []float64, ld int, v, w []float64) {
+	nv := len(v)
+	if !useAVX512 || nv == 0 {
+		syr2LowerGo(a, ld, v, w)
+		return
+	}
+	_, _ = a[(nv-1)*ld+nv-1], w[nv-1]
+	syr2LowerAVX512(nv, &a[0], ld, &v[0], &w[0])
+}
+
+// prefetchBlock asks for the cache lines of rows rows of cols values at
+// a[i*ld:], which a later step will read. It reads nothing itself, so the
+// block may reach past the end of a.
+func prefetchBlock(rows int, a []float64, ld int, cols int) {
+	if useAVX512 && len(a) > 0 {
+		prefetchBlockAVX512(rows, &a[0], ld, cols)
+	}
 }

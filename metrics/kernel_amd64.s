@@ -964,3 +964,247 @@ rratail:
 rrdone:
 	VZEROUPPER
 	RET
+
+// func reflColsAVX512(rows int, a *float64, ld int, v *float64, n int, alpha float64, acc *float64)
+//
+// With the rows r_i of n values at a + i*ld, i < rows: acc = sum_i v[i]*r_i,
+// then r_i += alpha*v[i]*acc: a reflector on the rows, applied from the
+// left when alpha = -tau. The last n%8 values go through a lane mask.
+TEXT ·reflColsAVX512(SB), NOSPLIT, $0-56
+	MOVQ rows+0(FP), BX
+	MOVQ a+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $3, R9
+	MOVQ v+24(FP), DI
+	MOVQ n+32(FP), R8
+	VBROADCASTSD alpha+40(FP), Z6
+	MOVQ acc+48(FP), DX
+	MOVQ R8, CX
+	ANDQ $7, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1
+	SHRQ $3, R8
+	VPXORQ Z0, Z0, Z0
+	// acc = 0
+	MOVQ DX, R10
+	MOVQ R8, CX
+	TESTQ CX, CX
+	JZ rczt
+rcz:
+	VMOVUPD Z0, (R10)
+	ADDQ $64, R10
+	DECQ CX
+	JNZ rcz
+rczt:
+	VMOVUPD Z0, K1, (R10)
+	// acc += v[i] * r_i
+	MOVQ SI, R13
+	XORQ R12, R12
+rc1row:
+	CMPQ R12, BX
+	JGE rc2
+	VBROADCASTSD (DI)(R12*8), Z3
+	MOVQ R13, R11
+	MOVQ DX, R10
+	MOVQ R8, CX
+	TESTQ CX, CX
+	JZ rc1t
+rc1:
+	VMOVUPD (R10), Z1
+	VFMADD231PD (R11), Z3, Z1
+	VMOVUPD Z1, (R10)
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNZ rc1
+rc1t:
+	VMOVUPD.Z (R10), K1, Z1
+	VMOVUPD.Z (R11), K1, Z2
+	VFMADD231PD Z2, Z3, Z1
+	VMOVUPD Z1, K1, (R10)
+	ADDQ R9, R13
+	INCQ R12
+	JMP rc1row
+rc2:
+	// r_i += alpha*v[i] * acc
+	MOVQ SI, R13
+	XORQ R12, R12
+rc2row:
+	CMPQ R12, BX
+	JGE rcdone
+	VBROADCASTSD (DI)(R12*8), Z3
+	VMULPD Z6, Z3, Z3
+	MOVQ R13, R11
+	MOVQ DX, R10
+	MOVQ R8, CX
+	TESTQ CX, CX
+	JZ rc2t
+rc2l:
+	VMOVUPD (R11), Z1
+	VFMADD231PD (R10), Z3, Z1
+	VMOVUPD Z1, (R11)
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNZ rc2l
+rc2t:
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPD.Z (R10), K1, Z2
+	VFMADD231PD Z2, Z3, Z1
+	VMOVUPD Z1, K1, (R11)
+	ADDQ R9, R13
+	INCQ R12
+	JMP rc2row
+rcdone:
+	VZEROUPPER
+	RET
+
+// func symvLowerAVX512(nv int, a *float64, ld int, v, y *float64)
+//
+// y += D v for the symmetric nv x nv block D whose lower triangle is row i,
+// entries 0..i, at a + i*ld. Row i adds its dot product with v to y[i] and
+// v[i] times its strict part to y[0..i-1].
+TEXT ·symvLowerAVX512(SB), NOSPLIT, $0-40
+	MOVQ nv+0(FP), BX
+	MOVQ a+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $3, R9
+	MOVQ v+24(FP), DI
+	MOVQ y+32(FP), DX
+	XORQ R13, R13
+svrow:
+	CMPQ R13, BX
+	JGE svdone
+	VBROADCASTSD (DI)(R13*8), Z3
+	VPXORQ Z0, Z0, Z0
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ DX, R10
+	MOVQ R13, R8
+	SHRQ $3, R8
+	JZ svtail
+svloop:
+	VMOVUPD (R11), Z1
+	VFMADD231PD (R12), Z1, Z0
+	VMOVUPD (R10), Z2
+	VFMADD231PD Z1, Z3, Z2
+	VMOVUPD Z2, (R10)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R10
+	DECQ R8
+	JNZ svloop
+svtail:
+	MOVQ R13, CX
+	ANDQ $7, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPD.Z (R12), K1, Z4
+	VFMADD231PD Z4, Z1, Z0
+	VMOVUPD.Z (R10), K1, Z2
+	VFMADD231PD Z1, Z3, Z2
+	VMOVUPD Z2, K1, (R10)
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VMOVSD (SI)(R13*8), X1
+	VFMADD231SD X1, X3, X0
+	VADDSD (DX)(R13*8), X0, X0
+	VMOVSD X0, (DX)(R13*8)
+	ADDQ R9, SI
+	INCQ R13
+	JMP svrow
+svdone:
+	VZEROUPPER
+	RET
+
+// func syr2LowerAVX512(nv int, a *float64, ld int, v, w *float64)
+//
+// D -= v w^T + w v^T on the lower triangle of the nv x nv block D (row i,
+// entries 0..i, at a + i*ld).
+TEXT ·syr2LowerAVX512(SB), NOSPLIT, $0-40
+	MOVQ nv+0(FP), BX
+	MOVQ a+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $3, R9
+	MOVQ v+24(FP), DI
+	MOVQ w+32(FP), DX
+	XORQ R13, R13
+s2row:
+	CMPQ R13, BX
+	JGE s2done
+	VBROADCASTSD (DI)(R13*8), Z3
+	VBROADCASTSD (DX)(R13*8), Z5
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ DX, R10
+	LEAQ 1(R13), R8
+	MOVQ R8, CX
+	SHRQ $3, R8
+	JZ s2tail
+s2loop:
+	VMOVUPD (R11), Z1
+	VFNMADD231PD (R10), Z3, Z1
+	VFNMADD231PD (R12), Z5, Z1
+	VMOVUPD Z1, (R11)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R10
+	DECQ R8
+	JNZ s2loop
+s2tail:
+	ANDQ $7, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPD.Z (R10), K1, Z2
+	VMOVUPD.Z (R12), K1, Z4
+	VFNMADD231PD Z2, Z3, Z1
+	VFNMADD231PD Z4, Z5, Z1
+	VMOVUPD Z1, K1, (R11)
+	ADDQ R9, SI
+	INCQ R13
+	JMP s2row
+s2done:
+	VZEROUPPER
+	RET
+
+// func prefetchBlockAVX512(rows int, a *float64, ld int, cols int)
+//
+// Prefetches the cache lines of rows rows of cols values at a + i*ld.
+TEXT ·prefetchBlockAVX512(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), BX
+	MOVQ a+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $3, R9
+	MOVQ cols+24(FP), R8
+	ADDQ $7, R8
+	SHRQ $3, R8
+	TESTQ BX, BX
+	JZ pfdone
+	TESTQ R8, R8
+	JZ pfdone
+pfrow:
+	MOVQ SI, R11
+	MOVQ R8, CX
+pfline:
+	PREFETCHT0 (R11)
+	ADDQ $64, R11
+	DECQ CX
+	JNZ pfline
+	PREFETCHT0 (R11)
+	ADDQ R9, SI
+	DECQ BX
+	JNZ pfrow
+pfdone:
+	RET

@@ -21,3 +21,13 @@ func centerRow32(np int, src []float32, mean, dst []float64, stride int) bool { 
 func reflRows(rows int, a []float64, ld int, v []float64, alpha float64) {
 	reflRowsGo(rows, a, ld, v, alpha)
 }
+
+func reflCols(rows int, a []float64, ld int, v []float64, n int, alpha float64, acc []float64) {
+	reflColsGo(rows, a, ld, v, n, alpha, acc)
+}
+
+func symvLower(a []float64, ld int, v, y []float64) { symvLowerGo(a, ld, v, y) }
+
+func syr2Lower(a []float64, ld int, v, w []float64) { syr2LowerGo(a, ld, v, w) }
+
+func prefetchBlock(rows int, a []float64, ld int, cols int) {}

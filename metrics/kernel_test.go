@@ -287,3 +287,79 @@ func TestReflRowsKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestChaseKernels checks the block kernels of the bulge chasing against
+// their plain definitions, kernels on and off, for block sizes across
+// every tail length: reflCols on rows x n blocks, and symvLower and
+// syr2Lower on nv x nv lower triangles, with the values around each block
+// checked untouched.
+func TestChaseKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const ld = 80
+	for _, avx := range []bool{false, true} {
+		for nv := 0; nv <= 40; nv++ {
+			a := randVec(rng, (nv+1)*ld)
+			v, w := randVec(rng, nv), randVec(rng, nv)
+			at := func(m []float64, i, j int) float64 { return m[i*ld+j] }
+
+			// symvLower: y += D v with D symmetric from its lower triangle.
+			y := randVec(rng, nv)
+			want := append([]float64(nil), y...)
+			for i := range nv {
+				for j := range nv {
+					want[i] += at(a, max(i, j), min(i, j)) * v[j]
+				}
+			}
+			withKernel(avx, func() { symvLower(a, ld, v, y) })
+			for i := range nv {
+				if !closeTo(y[i], want[i], math.Abs(want[i])+float64(nv)*4, nv) {
+					t.Fatalf("avx=%v nv=%d: symvLower y[%d] = %g, want %g", avx, nv, i, y[i], want[i])
+				}
+			}
+
+			// syr2Lower: only the lower triangle moves.
+			got := append([]float64(nil), a...)
+			withKernel(avx, func() { syr2Lower(got, ld, v, w) })
+			for i := range nv + 1 {
+				for j := range ld {
+					want := at(a, i, j)
+					if i < nv && j <= i {
+						want -= v[i]*w[j] + w[i]*v[j]
+					}
+					if !closeTo(at(got, i, j), want, math.Abs(want)+4, 2) {
+						t.Fatalf("avx=%v nv=%d: syr2Lower a[%d][%d] = %g, want %g",
+							avx, nv, i, j, at(got, i, j), want)
+					}
+				}
+			}
+
+			// reflCols on nv rows of n values.
+			for _, n := range []int{0, 1, 7, 8, 9, 31, 33} {
+				got := append([]float64(nil), a...)
+				acc := make([]float64, n)
+				withKernel(avx, func() { reflCols(nv, got, ld, v, n, -0.8, acc) })
+				for j := range n {
+					var s float64
+					for i := range nv {
+						s += v[i] * at(a, i, j)
+					}
+					for i := range nv {
+						want := at(a, i, j) - 0.8*v[i]*s
+						if !closeTo(at(got, i, j), want, math.Abs(want)+float64(nv)*4, nv) {
+							t.Fatalf("avx=%v rows=%d n=%d: reflCols a[%d][%d] = %g, want %g",
+								avx, nv, n, i, j, at(got, i, j), want)
+						}
+					}
+				}
+				for i := range nv + 1 {
+					for j := n; j < ld; j++ {
+						if at(got, i, j) != at(a, i, j) {
+							t.Fatalf("avx=%v rows=%d n=%d: reflCols changed a[%d][%d] past the block",
+								avx, nv, n, i, j)
+						}
+					}
+				}
+			}
+		}
+	}
+}
