@@ -38,9 +38,17 @@ type symMatrix struct {
 	ld int
 }
 
-func newSymMatrix(n int) symMatrix {
+// newSymMatrix returns a zero n x n symMatrix, in spare when that is long
+// enough.
+func newSymMatrix(n int, spare []float64) symMatrix {
 	ld := roundUp(n, 24) + 24
-	return symMatrix{a: make([]float64, (roundUp(n, 8)+8)*ld), n: n, ld: ld}
+	size := (roundUp(n, 8) + 8) * ld
+	if len(spare) >= size {
+		a := spare[:size]
+		clear(a)
+		return symMatrix{a: a, n: n, ld: ld}
+	}
+	return symMatrix{a: prefaulted(size), n: n, ld: ld}
 }
 
 // reduceToBand overwrites s with a symmetric band matrix of bandwidth b

@@ -13,7 +13,7 @@ import (
 // randSym returns a random symmetric n x n matrix in both forms the tests
 // need: a symMatrix and a gonum SymDense.
 func randSym(rng *rand.Rand, n int) (symMatrix, *mat.SymDense) {
-	s := newSymMatrix(n)
+	s := newSymMatrix(n, nil)
 	g := mat.NewSymDense(n, nil)
 	for i := range n {
 		for j := i; j < n; j++ {

@@ -12,6 +12,11 @@ import (
 // trailing matrix once per block through the packed kernel.
 const cholBlock = 48
 
+// cholChunk is the number of columns of the panel right of a diagonal
+// block that cholesky solves at once: 48 rows of 256 values, 96 KiB, stay
+// in L2 through the block's row operations.
+const cholChunk = 256
+
 // cholesky overwrites the symmetric n x n matrix a (row-major, stride ld,
 // with a symMatrix's padding; its upper triangle is read) with the upper
 // Cholesky factor U, a = U^T U, and clears the strict lower triangle. It
@@ -22,22 +27,38 @@ func cholesky(a []float64, n, ld int) bool {
 	for k0 := 0; k0 < n; k0 += cholBlock {
 		kb := min(cholBlock, n-k0)
 
-		// Rows of the block, right-looking: each finished row is scaled
-		// by its pivot and removed from the block's later rows, across
-		// the full width, which also solves the panel right of the block.
-		for j := k0; j < k0+kb; j++ {
+		// Rows of the diagonal block, right-looking: each finished row is
+		// scaled by its pivot and removed from the block's later rows.
+		end := k0 + kb
+		for j := k0; j < end; j++ {
 			p := a[j*ld+j]
 			if !(p > 0) {
 				return false
 			}
 			p = math.Sqrt(p)
 			a[j*ld+j] = p
-			row := a[j*ld+j+1 : j*ld+n]
+			row := a[j*ld+j+1 : j*ld+end]
 			for i := range row {
 				row[i] /= p
 			}
-			for r := j + 1; r < k0+kb; r++ {
-				axpy(-a[j*ld+r], a[j*ld+r:j*ld+n], a[r*ld+r:r*ld+n])
+			for r := j + 1; r < end; r++ {
+				axpy(-a[j*ld+r], a[j*ld+r:j*ld+end], a[r*ld+r:r*ld+end])
+			}
+		}
+		// The same row operations on the panel right of the block (the
+		// triangular solve), a chunk of columns at a time so that the
+		// chunk's kb rows stay in cache through all of them.
+		for c0 := end; c0 < n; c0 += cholChunk {
+			c1 := min(c0+cholChunk, n)
+			for j := k0; j < end; j++ {
+				row := a[j*ld+c0 : j*ld+c1]
+				p := a[j*ld+j]
+				for i := range row {
+					row[i] /= p
+				}
+				for r := j + 1; r < end; r++ {
+					axpy(-a[j*ld+r], row, a[r*ld+c0:r*ld+c1])
+				}
 			}
 		}
 
@@ -90,7 +111,7 @@ func psdFactor(a []float64, n, ld int) (b []float64, r int, ok bool) {
 	// rounding before calling the input indefinite.
 	limit := 1e3 * float64(n) * eps * math.Max(maxDiag, math.SmallestNonzeroFloat64)
 	lda, ldo := ld, roundUp(n, 24)
-	bbt := make([]float64, roundUp(n, 8)*ldo)
+	bbt := prefaulted(roundUp(n, 8) * ldo)
 	if r > 0 {
 		src := cols64{x: b, ld: r, cols: n}
 		atb(bbt, ldo, src, src, productShape{k: r, na: n, nb: n, same: true, upper: true})

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -63,22 +65,27 @@ func ComputeStats[T float32 | float64](x []T, n, d int) (Stats, error) {
 	}
 
 	cov := covariance(centered[T]{x: x, d: d, mean: mean}, n, d)
-	return Stats{Mean: mean, Cov: mat.NewSymDense(d, cov), N: n}, nil
+	return Stats{Mean: mean, Cov: cov, N: n}, nil
 }
 
 // covariance returns the d x d matrix X^T X / (n-1) of the packed source
-// (n rows, d columns), upper triangle only, which is what mat.SymDense
-// reads.
-func covariance(src packer, n, d int) []float64 {
-	cov := covarianceLike(src, n, d)
+// (n rows, d columns). The product is written in place of the matrix's
+// upper triangle, its rows padded to the packed kernel's blocks, which
+// mat.SymDense accepts as its stride: no second copy.
+func covariance(src packer, n, d int) *mat.SymDense {
+	ld := roundUp(d, 24)
+	buf := prefaulted(roundUp(d, 8) * ld)
+	atb(buf, ld, src, src, productShape{k: n, na: d, nb: d, same: true, upper: true})
 	scale := 1 / float64(n-1)
 	for j := 0; j < d; j++ {
-		row := cov[j*d+j : (j+1)*d]
+		row := buf[j*ld+j : j*ld+d]
 		for i := range row {
 			row[i] *= scale
 		}
 	}
-	return cov
+	var cov mat.SymDense
+	cov.SetRawSymmetric(blas64.Symmetric{N: d, Stride: ld, Data: buf, Uplo: blas.Upper})
+	return &cov
 }
 
 // meanChunk is the number of rows summed into one partial sum by
