@@ -75,6 +75,8 @@ func reduceToBand(s symMatrix, b int) {
 	pack := make([]float64, roundUp(b, 8)*n)
 	t := make([]float64, b*b)
 	z := make([]float64, b*b)
+	zs := make([]float64, 2*b*b) // V^T X, one part per worker
+	cm := make([]float64, b*b)   // -C/2
 	tau := make([]float64, b)
 	beta := make([]float64, b)
 
@@ -138,31 +140,48 @@ func reduceToBand(s symMatrix, b int) {
 		// X^T = T^T (V^T A), rows from the last so each reads originals.
 		trail := a[(c+b)*ld+c+b:]
 		vtTimes(xt, ldv, vw, ldv, kr, trail, ld, m, pack, workers)
-		for j := kr - 1; j >= 0; j-- {
-			xj := xt[j*ldv : j*ldv+m]
-			scale(t[j*b+j], xj)
-			for q := 0; q < j; q++ {
-				axpy(t[q*b+j], xt[q*ldv:q*ldv+m], xj)
+		// The rest is column by column, or sums over columns: two workers
+		// take half of the m columns each, and the two halves of Z are
+		// added. (Always two halves, so the sums do not depend on the
+		// number of cores.)
+		const parts = 2
+		parallelIndexed(parts, func(w int) {
+			i0, i1 := m*w/parts, m*(w+1)/parts
+			zw := zs[w*b*b : (w+1)*b*b]
+			for j := kr - 1; j >= 0; j-- {
+				xj := xt[j*ldv+i0 : j*ldv+i1]
+				scale(t[j*b+j], xj)
+				for q := 0; q < j; q++ {
+					axpy(t[q*b+j], xt[q*ldv+i0:q*ldv+i1], xj)
+				}
 			}
-		}
+			for q := 0; q < kr; q++ {
+				for p := 0; p < kr; p++ {
+					zw[q*b+p] = dot(vw[q*ldv+i0:q*ldv+i1], xt[p*ldv+i0:p*ldv+i1])
+				}
+			}
+		})
 
 		// C = T^T (V^T X), then W^T = X^T - C^T V^T / 2.
 		for q := 0; q < kr; q++ {
 			for p := 0; p < kr; p++ {
-				z[q*b+p] = dot(vw[q*ldv:q*ldv+m], xt[p*ldv:p*ldv+m])
-			}
-		}
-		for p := 0; p < kr; p++ {
-			w := vw[(kr+p)*ldv : (kr+p)*ldv+m]
-			copy(w, xt[p*ldv:p*ldv+m])
-			for q := 0; q < kr; q++ {
 				var cqp float64 // C[q][p]
 				for l := 0; l <= q; l++ {
-					cqp += t[l*b+q] * z[l*b+p]
+					cqp += t[l*b+q] * (zs[l*b+p] + zs[b*b+l*b+p])
 				}
-				axpy(-cqp/2, vw[q*ldv:q*ldv+m], w)
+				cm[q*b+p] = -cqp / 2
 			}
 		}
+		parallelIndexed(parts, func(w int) {
+			i0, i1 := m*w/parts, m*(w+1)/parts
+			for p := 0; p < kr; p++ {
+				wp := vw[(kr+p)*ldv+i0 : (kr+p)*ldv+i1]
+				copy(wp, xt[p*ldv+i0:p*ldv+i1])
+				for q := 0; q < kr; q++ {
+					axpy(cm[q*b+p], vw[q*ldv+i0:q*ldv+i1], wp)
+				}
+			}
+		})
 
 		// A -= V W^T + W V^T over the whole trailing matrix, in place.
 		for q := 0; q < kr; q++ {

@@ -103,13 +103,15 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 
 	// The two factorizations are independent; running them side by side
 	// keeps both cores busy during their serial in-block steps.
+	// Their matrices are allocated first, on this goroutine: see prefaulted.
+	m1, m2 := newSymMatrix(dim, nil), newSymMatrix(dim, nil)
 	var f1, f2 factored
 	done := make(chan struct{})
 	go func() {
-		f2 = factor(b, 2)
+		f2 = factor(b, 2, m2)
 		close(done)
 	}()
-	f1 = factor(a, 1)
+	f1 = factor(a, 1, m1)
 	<-done
 	for _, f := range []factored{f1, f2} {
 		if f.err != nil {
@@ -158,14 +160,12 @@ func checkStats(s Stats, which string) error {
 	return nil
 }
 
-// upperMatrix copies the upper triangle of a set's covariance into a
-// row-major n x n matrix with the padding of a symMatrix (the lower
-// triangle is left zero: every routine here reads the upper one),
-// checking that it is finite.
-func upperMatrix(s Stats, set int) (symMatrix, error) {
+// upperMatrix copies the upper triangle of a set's covariance into out, a
+// zero symMatrix of its size (the lower triangle is left alone: every
+// routine here reads the upper one), checking that it is finite.
+func upperMatrix(s Stats, set int, out symMatrix) error {
 	raw := s.Cov.RawSymmetric()
 	n := raw.N
-	out := newSymMatrix(n, nil)
 	for i := 0; i < n; i++ {
 		row := out.a[i*out.ld+i : i*out.ld+n]
 		if raw.Uplo == blas.Lower {
@@ -177,11 +177,11 @@ func upperMatrix(s Stats, set int) (symMatrix, error) {
 		}
 		for _, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return out, fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
+				return fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // factored is a covariance S = B B^T in the form traceSqrtProduct uses:
@@ -197,10 +197,10 @@ type factored struct {
 	err      error
 }
 
-// factor factors the covariance of st, set number set.
-func factor(st Stats, set int) factored {
-	s, err := upperMatrix(st, set)
-	if err != nil {
+// factor factors the covariance of st, set number set, in s (zero, of
+// its size).
+func factor(st Stats, set int, s symMatrix) factored {
+	if err := upperMatrix(st, set, s); err != nil {
 		return factored{err: err}
 	}
 	n := st.Dim()
@@ -208,7 +208,7 @@ func factor(st Stats, set int) factored {
 		// s holds U with S = U^T U, so B = U^T and X(m, j) = U[j][m].
 		return factored{x: cols64{x: s.a, ld: s.ld, cols: n}, rank: n, tri: true, spare: s.a}
 	}
-	if s, err = upperMatrix(st, set); err != nil {
+	if err := upperMatrix(st, set, s); err != nil {
 		return factored{err: err}
 	}
 	b, r, ok := psdFactor(s.a, n, s.ld)

@@ -37,6 +37,9 @@ func syr2LowerAVX512(nv int, a *float64, ld int, v, w *float64)
 func prefetchBlockAVX512(rows int, a *float64, ld int, cols int)
 
 //go:noescape
+func addRow32AVX512(n int, x *float32, sum *float64)
+
+//go:noescape
 func axpyAVX512(n int, alpha float64, x, y *float64)
 
 //go:noescape
@@ -165,4 +168,15 @@ func prefetchBlock(rows int, a []float64, ld int, cols int) {
 	if useAVX512 && len(a) > 0 {
 		prefetchBlockAVX512(rows, &a[0], ld, cols)
 	}
+}
+
+// addRow32 adds the float32 row x to the float64 sums (equal lengths). It
+// reports false, doing nothing, where there is no assembly.
+func addRow32(x []float32, sum []float64) bool {
+	if !useAVX512 || len(x) == 0 {
+		return false
+	}
+	_ = sum[len(x)-1]
+	addRow32AVX512(len(x), &x[0], &sum[0])
+	return true
 }

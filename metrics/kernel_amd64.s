@@ -1208,3 +1208,40 @@ pfline:
 	JNZ pfrow
 pfdone:
 	RET
+
+// func addRow32AVX512(n int, x *float32, sum *float64)
+//
+// sum[i] += float64(x[i]) for i < n (any n; the last n%8 through a lane
+// mask).
+TEXT ·addRow32AVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ sum+16(FP), DI
+	MOVQ CX, R8
+	ANDQ $7, R8
+	SHRQ $3, CX
+	JZ ardtail
+ardloop:
+	VCVTPS2PD (SI), Z0
+	VADDPD (DI), Z0, Z0
+	VMOVUPD Z0, (DI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ ardloop
+ardtail:
+	TESTQ R8, R8
+	JZ arddone
+	MOVQ R8, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1
+	VMOVUPS.Z (SI), K1, Y1
+	VCVTPS2PD Y1, Z0
+	VMOVUPD.Z (DI), K1, Z2
+	VADDPD Z2, Z0, Z0
+	VMOVUPD Z0, K1, (DI)
+arddone:
+	VZEROUPPER
+	RET

@@ -106,7 +106,11 @@ func columnSums[T float32 | float64](x []T, n, d int) []float64 {
 				return
 			}
 			sum := part[c*d : (c+1)*d]
+			x32, is32 := any(x).([]float32)
 			for i := c * meanChunk; i < min(n, (c+1)*meanChunk); i++ {
+				if is32 && addRow32(x32[i*d:(i+1)*d], sum) {
+					continue
+				}
 				for j, v := range x[i*d : (i+1)*d] {
 					sum[j] += float64(v)
 				}
