@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -260,5 +261,36 @@ func TestComputeStatsFloat64(t *testing.T) {
 	}
 	if v, want := s.Cov.At(0, 0), 1e-24/3; math.Abs(v-want) > 1e-3*want {
 		t.Errorf("ComputeStats(float64) variance = %g, want %g", v, want)
+	}
+}
+
+// TestFrechetDistanceSameBitsAnyCores: the order of every sum is fixed by
+// the blocking, not by the number of workers, so a run reproduces to the
+// bit on a machine with another core count.
+func TestFrechetDistanceSameBitsAnyCores(t *testing.T) {
+	const n, d = 1300, 600
+	x, y := randFeatures(n, d, 21), randFeatures(n, d, 22)
+	var vals []float64
+	for _, procs := range []int{1, 2, 3} {
+		old := runtime.GOMAXPROCS(procs)
+		a, err := ComputeStats(x, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ComputeStats(y, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := FrechetDistance(a, b, FDOptions{})
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, got.Value)
+	}
+	for i, v := range vals[1:] {
+		if math.Float64bits(v) != math.Float64bits(vals[0]) {
+			t.Errorf("GOMAXPROCS %d gives %.17g, GOMAXPROCS 1 gives %.17g", i+2, v, vals[0])
+		}
 	}
 }
