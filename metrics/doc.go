@@ -15,8 +15,8 @@
 // two-stage tridiagonal reduction) is this package's own, with AVX-512
 // assembly kernels on amd64 and portable Go loops elsewhere. At d = 2048
 // the portable path and gonum's pure-Go BLAS both run the covariance at
-// 1.4-3.3 GFLOP/s here (a loaded machine) against 140-160 for the kernels,
-// which would miss bench/fid.sh's 4x target by far. Every kernel is tested
+// 1.4-3.3 GFLOP/s here (a loaded machine) against about 176 for the
+// kernels, which would miss bench/fid.sh's 4x target by far. Every kernel is tested
 // against its portable form (kernel_test.go, gemm_test.go), and the whole
 // distance is checked with the kernels on and off. gonum provides the matrix
 // type, pivoted Cholesky for singular covariances and the tridiagonal eigenvalue
