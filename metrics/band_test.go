@@ -92,3 +92,30 @@ func twoStage(t *testing.T, s symMatrix, b int) []float64 {
 	sort.Float64s(got)
 	return got
 }
+
+// TestSymEigenvaluesExtremeNorms: eigenvalues scale with the matrix, far
+// from 1 too (gonum's Dsterf panicked on its own rescaling path there).
+func TestSymEigenvaluesExtremeNorms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 70
+	base, _ := randSym(rng, n)
+	want, err := symEigenvalues(symMatrix{a: append([]float64(nil), base.a...), n: n, ld: base.ld})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []float64{1e-200, 1e-160, 1e160, 1e200} {
+		s := symMatrix{a: make([]float64, len(base.a)), n: n, ld: base.ld}
+		for i, v := range base.a {
+			s.a[i] = v * sc
+		}
+		got, err := symEigenvalues(s)
+		if err != nil {
+			t.Fatalf("scale %g: %v", sc, err)
+		}
+		for i := range want {
+			if math.Abs(got[i]/sc-want[i]) > 1e-12*float64(n) {
+				t.Fatalf("scale %g: eigenvalue %d = %g, want %g", sc, i, got[i]/sc, want[i])
+			}
+		}
+	}
+}

@@ -96,10 +96,18 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 		diff := a.Mean[i] - b.Mean[i]
 		res.MeanTerm += diff * diff
 	}
+	var max1, max2 float64
 	for i := range dim {
-		res.Trace1 += a.Cov.At(i, i)
-		res.Trace2 += b.Cov.At(i, i)
+		d1, d2 := a.Cov.At(i, i), b.Cov.At(i, i)
+		res.Trace1 += d1
+		res.Trace2 += d2
+		max1, max2 = math.Max(max1, d1), math.Max(max2, d2)
 	}
+	// Each covariance is factored divided by an even power of two near its
+	// largest variance, so that the products of factors neither overflow
+	// nor underflow for data anywhere from 1e-150 to 1e150; the scaling is
+	// exact and undone exactly on the trace.
+	e1, e2 := evenExponent(max1), evenExponent(max2)
 
 	// The two factorizations are independent; running them side by side
 	// keeps both cores busy during their serial in-block steps.
@@ -108,10 +116,10 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 	var f1, f2 factored
 	done := make(chan struct{})
 	go func() {
-		f2 = factor(b, 2, m2)
+		f2 = factor(b, 2, m2, e2)
 		close(done)
 	}()
-	f1 = factor(a, 1, m1)
+	f1 = factor(a, 1, m1, e1)
 	<-done
 	for _, f := range []factored{f1, f2} {
 		if f.err != nil {
@@ -128,6 +136,7 @@ func FrechetDistance(a, b Stats, opts FDOptions) (Distance, error) {
 	if err != nil {
 		return res, err
 	}
+	res.TraceSqrt = math.Ldexp(res.TraceSqrt, (e1+e2)/2)
 	res.Value = res.MeanTerm + res.Trace1 + res.Trace2 - 2*res.TraceSqrt
 	return res, nil
 }
@@ -160,10 +169,11 @@ func checkStats(s Stats, which string) error {
 	return nil
 }
 
-// upperMatrix copies the upper triangle of a set's covariance into out, a
-// zero symMatrix of its size (the lower triangle is left alone: every
-// routine here reads the upper one), checking that it is finite.
-func upperMatrix(s Stats, set int, out symMatrix) error {
+// upperMatrix copies the upper triangle of a set's covariance, times 2^-e,
+// into out, a zero symMatrix of its size (the lower triangle is left
+// alone: every routine here reads the upper one), checking that it is
+// finite.
+func upperMatrix(s Stats, set int, out symMatrix, e int) error {
 	raw := s.Cov.RawSymmetric()
 	n := raw.N
 	for i := 0; i < n; i++ {
@@ -180,8 +190,29 @@ func upperMatrix(s Stats, set int, out symMatrix) error {
 				return fmt.Errorf("frechet distance: covariance of set %d is not finite", set)
 			}
 		}
+		switch {
+		case e == 0:
+		case e > -1000 && e < 1000: // 2^-e is normal: the product is exact
+			f := math.Ldexp(1, -e)
+			for j := range row {
+				row[j] *= f
+			}
+		default:
+			for j, v := range row {
+				row[j] = math.Ldexp(v, -e)
+			}
+		}
 	}
 	return nil
+}
+
+// evenExponent returns an even e with v*2^-e in [0.5, 2), or 0 for v = 0.
+func evenExponent(v float64) int {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return 0
+	}
+	_, e := math.Frexp(v)
+	return e &^ 1
 }
 
 // factored is a covariance S = B B^T in the form traceSqrtProduct uses:
@@ -197,10 +228,10 @@ type factored struct {
 	err      error
 }
 
-// factor factors the covariance of st, set number set, in s (zero, of
-// its size).
-func factor(st Stats, set int, s symMatrix) factored {
-	if err := upperMatrix(st, set, s); err != nil {
+// factor factors the covariance of st, set number set, times 2^-e, in s
+// (zero, of its size).
+func factor(st Stats, set int, s symMatrix, e int) factored {
+	if err := upperMatrix(st, set, s, e); err != nil {
 		return factored{err: err}
 	}
 	n := st.Dim()
@@ -208,7 +239,7 @@ func factor(st Stats, set int, s symMatrix) factored {
 		// s holds U with S = U^T U, so B = U^T and X(m, j) = U[j][m].
 		return factored{x: cols64{x: s.a, ld: s.ld, cols: n}, rank: n, tri: true, spare: s.a}
 	}
-	if err := upperMatrix(st, set, s); err != nil {
+	if err := upperMatrix(st, set, s, e); err != nil {
 		return factored{err: err}
 	}
 	b, r, ok := psdFactor(s.a, n, s.ld)

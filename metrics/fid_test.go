@@ -294,3 +294,75 @@ func TestFrechetDistanceSameBitsAnyCores(t *testing.T) {
 		}
 	}
 }
+
+// TestFrechetDistanceExtremeScales: scaling both sets by s scales the
+// distance by s^2. Without scaling the covariances inside, products of
+// Cholesky factors overflowed or underflowed at these sizes, and gonum's
+// Dsterf panicked on the scaled tridiagonal matrix.
+func TestFrechetDistanceExtremeScales(t *testing.T) {
+	const n, d = 60, 16
+	x32, y32 := randFeatures(n, d, 31), randFeatures(n, d, 32)
+	x, y := make([]float64, n*d), make([]float64, n*d)
+	for i := range x {
+		x[i] = float64(x32[i])
+		y[i] = 1.5*float64(y32[i]) + 0.3*float64(x32[i]) + 0.2
+	}
+	fd := func(s float64) float64 {
+		xs, ys := make([]float64, n*d), make([]float64, n*d)
+		for i := range x {
+			xs[i], ys[i] = s*x[i], s*y[i]
+		}
+		a, err := ComputeStats(xs, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ComputeStats(ys, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := FrechetDistance(a, b, FDOptions{})
+		if err != nil {
+			t.Fatalf("scale %g: %v", s, err)
+		}
+		if len(got.Warnings) > 0 {
+			t.Errorf("scale %g: warnings %q", s, got.Warnings)
+		}
+		return got.Value
+	}
+	want := fd(1)
+	for _, s := range []float64{0x1p-200, 1e-150, 1e-90, 1e-40, 1e-20, 1e20, 1e40, 1e90, 1e150} {
+		if got := fd(s) / (s * s); math.Abs(got-want) > 1e-11*math.Abs(want) {
+			t.Errorf("scale %g: FD/s^2 = %.15g, want %.15g", s, got, want)
+		}
+	}
+}
+
+// TestComputeStatsNarrowFloat32: float32 features narrower than one packed
+// panel (d < 8) went through a conversion kernel with no full panel and
+// crashed; every width must give the float64 path's statistics.
+func TestComputeStatsNarrowFloat32(t *testing.T) {
+	const n = 50
+	for d := 1; d <= 17; d++ {
+		x32 := randFeatures(n, d, uint64(40+d))
+		x64 := make([]float64, len(x32))
+		for i, v := range x32 {
+			x64[i] = float64(v)
+		}
+		a, err := ComputeStats(x32, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ComputeStats(x64, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range d {
+			for j := range d {
+				if a.Cov.At(i, j) != b.Cov.At(i, j) {
+					t.Fatalf("d=%d: cov[%d][%d] float32 %g, float64 %g",
+						d, i, j, a.Cov.At(i, j), b.Cov.At(i, j))
+				}
+			}
+		}
+	}
+}

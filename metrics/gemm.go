@@ -41,7 +41,8 @@ func (s centered[T]) pack(dst []float64, r0, r1, c0, np int) {
 	for r := r0; r < r1; r++ {
 		row := s.x[r*s.d : (r+1)*s.d]
 		q := 0
-		if is32 && centerRow32(full, x32[r*s.d+c0:(r+1)*s.d], s.mean[c0:], dst[(r-r0)*8:], kc*8) {
+		if is32 && full > 0 &&
+			centerRow32(full, x32[r*s.d+c0:(r+1)*s.d], s.mean[c0:], dst[(r-r0)*8:], kc*8) {
 			q = full
 		}
 		for ; q < np; q++ {

@@ -20,8 +20,28 @@ func symEigenvalues(s symMatrix) ([]float64, error) {
 	e := make([]float64, n-1)
 	reduceToBand(s, bandWidth)
 	bandToTridiagonal(s, bandWidth, d, e)
+	// Dsterf rescales a matrix whose norm is far from 1 itself, through a
+	// call that panics in gonum 0.17 (Dlascl with too short a slice); an
+	// exact power-of-two scaling here keeps it off that path.
+	var norm float64
+	for i, v := range d {
+		norm = math.Max(norm, math.Abs(v))
+		if i < n-1 {
+			norm = math.Max(norm, math.Abs(e[i]))
+		}
+	}
+	k := evenExponent(norm)
+	for i := range d {
+		d[i] = math.Ldexp(d[i], -k)
+		if i < n-1 {
+			e[i] = math.Ldexp(e[i], -k)
+		}
+	}
 	if !(gonum.Implementation{}).Dsterf(n, d, e) {
 		return nil, errors.New("tridiagonal eigenvalue iteration did not converge")
+	}
+	for i := range d {
+		d[i] = math.Ldexp(d[i], k)
 	}
 	return d, nil
 }

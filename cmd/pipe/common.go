@@ -105,11 +105,19 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 
 // parseArgs parses flags wherever they stand among the positional
 // arguments, so `pipe run spec.yaml -p k=3` works as users type it.
+//
+// The usage is printed for -h only. A mistyped flag gets its one-line
+// error and a pointer to the help, not the whole help page with the error
+// at its foot.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return nil, errHelp
 			}
 			return nil, &usageError{err.Error()}

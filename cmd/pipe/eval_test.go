@@ -105,6 +105,11 @@ func evalFiles(t *testing.T, dir string) (want, tol float64) {
 		tensor.WriteNPYFile(filepath.Join(dir, "one.npy"), tensor.FromFloat32(x[:64], 1, 64)),
 	)
 	write("x.txt", os.WriteFile(filepath.Join(dir, "x.txt"), []byte("1 2 3\n"), 0o644))
+	// Narrower than one 8-column panel of the packed kernels.
+	write(
+		"narrow.npy",
+		tensor.WriteNPYFile(filepath.Join(dir, "narrow.npy"), tensor.FromFloat32(x[:400], 100, 4)),
+	)
 
 	// 20 samples of 32 features: rank-deficient.
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -162,7 +167,11 @@ func TestEvalFID(t *testing.T) {
 		{"missing file", []string{p("none.npy"), p("y.npy")}, 2, false, "", "no such file"},
 		{"one file", []string{p("x.npy")}, 2, false, "", "eval fid takes two feature files, got 1"},
 		{"bad flag", []string{"--nope", p("x.npy"), p("y.npy")}, 2, false, "",
-			"flag provided but not defined: -nope"},
+			"pipe: flag provided but not defined: -nope\nRun 'pipe help' for usage."},
+		{"tensor without safetensors", []string{"--tensor", "pool3", p("x.npy"), p("y.npy")}, 2,
+			false, "", "--tensor names a tensor of a .safetensors file"},
+		{"narrow float32, identical", []string{p("narrow.npy"), p("narrow.npy")}, 0, false,
+			"FD: 0.000000\n  100 vs 100 samples, 4 features", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := pipe(t, append([]string{"eval", "fid"}, tc.args...)...)
@@ -175,6 +184,9 @@ func TestEvalFID(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tc.stderr) {
 				t.Errorf("pipe eval fid %v: stderr = %q, want it to contain %q", tc.args, r.stderr, tc.stderr)
+			}
+			if tc.code != 0 && strings.Contains(r.stderr, "Usage:") {
+				t.Errorf("pipe eval fid %v: stderr carries the help page:\n%s", tc.args, r.stderr)
 			}
 			if tc.code == 0 && tc.stderr == "" && r.stderr != "" {
 				t.Errorf("pipe eval fid %v: stderr = %q, want nothing", tc.args, r.stderr)
