@@ -12,8 +12,8 @@ import (
 // is bound by memory bandwidth. Here the first stage reduces the matrix to
 // a band of width bandWidth with blocked Householder transforms whose
 // updates are all matrix-matrix products, at the speed of the packed
-// kernel; the second stage (chase.go) chases the band down to tridiagonal form with
-// short reflectors on blocks that stay in cache.
+// kernel; the second stage (chase.go) chases the band down to tridiagonal
+// form with short reflectors on blocks that stay in cache.
 
 // bandWidth is the bandwidth of the first stage. At n = 2048, widths 24,
 // 32, 48 and 64 measured within 10% of each other overall: the first
