@@ -22,9 +22,10 @@ Usage: pipe eval fid [--json] [--tensor NAME] [--allow-rank-deficient] A B
 fid prints the Fréchet distance between two sets of feature vectors, the
 arithmetic of FID: A and B are N x D matrices (one sample per row) in .npy
 or .safetensors files, float32 or float64 (pytorch-fid's saved activations,
-or any extractor's; other numeric types are converted to float32). Statistics are taken in float64 with a two-pass
-covariance; the trace of the matrix square root comes from a symmetric
-eigenvalue problem, so it is always real and needs no eps fallback.
+or any extractor's; other numeric types are converted to float32).
+Statistics are taken in float64 with a two-pass covariance; the trace of
+the matrix square root comes from a symmetric eigenvalue problem, so it is
+always real and needs no eps fallback.
 
 The number is "FID" only when the features are pool3 of the 2015 Inception
 network with pytorch-fid's preprocessing; otherwise name it after your
