@@ -228,28 +228,33 @@ func TestComputeStatsErrors(t *testing.T) {
 
 // TestComputeStatsFloat64 checks that float64 input gives the same moments
 // as the same values held in float32 (the conversion is exact, and the
-// arithmetic after it is shared), and that float64 precision is kept.
+// arithmetic after it is shared), and that float64 precision is kept. The
+// widths include those narrower than one packed panel (d < 8), where the
+// float32 conversion kernel once crashed.
 func TestComputeStatsFloat64(t *testing.T) {
-	const n, d = 50, 30
-	x32 := randFeatures(n, d, 9)
-	x64 := make([]float64, len(x32))
-	for i, v := range x32 {
-		x64[i] = float64(v)
-	}
-	a, err := ComputeStats(x32, n, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ComputeStats(x64, n, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !mat.Equal(a.Cov, b.Cov) {
-		t.Errorf("ComputeStats(float64) covariance differs from ComputeStats(float32) on equal values")
-	}
-	for j := range a.Mean {
-		if a.Mean[j] != b.Mean[j] {
-			t.Fatalf("ComputeStats(float64) mean[%d] = %v, want %v", j, b.Mean[j], a.Mean[j])
+	const n = 50
+	for _, d := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 30} {
+		x32 := randFeatures(n, d, uint64(9+d))
+		x64 := make([]float64, len(x32))
+		for i, v := range x32 {
+			x64[i] = float64(v)
+		}
+		a, err := ComputeStats(x32, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ComputeStats(x64, n, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mat.Equal(a.Cov, b.Cov) {
+			t.Errorf("d=%d: ComputeStats(float64) covariance differs from ComputeStats(float32) "+
+				"on equal values", d)
+		}
+		for j := range a.Mean {
+			if a.Mean[j] != b.Mean[j] {
+				t.Fatalf("d=%d: ComputeStats(float64) mean[%d] = %v, want %v", d, j, b.Mean[j], a.Mean[j])
+			}
 		}
 	}
 
@@ -273,19 +278,8 @@ func TestFrechetDistanceSameBitsAnyCores(t *testing.T) {
 	var vals []float64
 	for _, procs := range []int{1, 2, 3} {
 		old := runtime.GOMAXPROCS(procs)
-		a, err := ComputeStats(x, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := ComputeStats(y, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := FrechetDistance(a, b, FDOptions{})
+		got := distanceOf(t, x, y, n, d)
 		runtime.GOMAXPROCS(old)
-		if err != nil {
-			t.Fatal(err)
-		}
 		vals = append(vals, got.Value)
 	}
 	for i, v := range vals[1:] {
@@ -312,18 +306,7 @@ func TestFrechetDistanceExtremeScales(t *testing.T) {
 		for i := range x {
 			xs[i], ys[i] = s*x[i], s*y[i]
 		}
-		a, err := ComputeStats(xs, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := ComputeStats(ys, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := FrechetDistance(a, b, FDOptions{})
-		if err != nil {
-			t.Fatalf("scale %g: %v", s, err)
-		}
+		got := distanceOf(t, xs, ys, n, d)
 		if len(got.Warnings) > 0 {
 			t.Errorf("scale %g: warnings %q", s, got.Warnings)
 		}
@@ -337,32 +320,20 @@ func TestFrechetDistanceExtremeScales(t *testing.T) {
 	}
 }
 
-// TestComputeStatsNarrowFloat32: float32 features narrower than one packed
-// panel (d < 8) went through a conversion kernel with no full panel and
-// crashed; every width must give the float64 path's statistics.
-func TestComputeStatsNarrowFloat32(t *testing.T) {
-	const n = 50
-	for d := 1; d <= 17; d++ {
-		x32 := randFeatures(n, d, uint64(40+d))
-		x64 := make([]float64, len(x32))
-		for i, v := range x32 {
-			x64[i] = float64(v)
-		}
-		a, err := ComputeStats(x32, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := ComputeStats(x64, n, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range d {
-			for j := range d {
-				if a.Cov.At(i, j) != b.Cov.At(i, j) {
-					t.Fatalf("d=%d: cov[%d][%d] float32 %g, float64 %g",
-						d, i, j, a.Cov.At(i, j), b.Cov.At(i, j))
-				}
-			}
-		}
+// distanceOf is FrechetDistance of the statistics of two n x d sets.
+func distanceOf[T float32 | float64](t *testing.T, x, y []T, n, d int) Distance {
+	t.Helper()
+	a, err := ComputeStats(x, n, d)
+	if err != nil {
+		t.Fatal(err)
 	}
+	b, err := ComputeStats(y, n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FrechetDistance(a, b, FDOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -137,19 +137,7 @@ func TestFrechetDistanceKernelsAgree(t *testing.T) {
 	}
 	var vals [2]Distance
 	for i, avx := range []bool{false, true} {
-		withKernel(avx, func() {
-			a, err := ComputeStats(x, n, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := ComputeStats(y, n, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if vals[i], err = FrechetDistance(a, b, FDOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		})
+		withKernel(avx, func() { vals[i] = distanceOf(t, x, y, n, d) })
 	}
 	T := vals[0].Trace1 + vals[0].Trace2
 	if math.Abs(vals[0].Value-vals[1].Value) > 1e-10*T {
