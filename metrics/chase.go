@@ -45,46 +45,45 @@ func bandToTridiagonal(s symMatrix, b int, d, e []float64) {
 	} else {
 		done := make([]atomic.Int64, sweeps) // steps finished by each sweep
 		hand := make([]chase, sweeps)        // each sweep's state at the handover
+		upper := func(c *chaser, k, half int) {
+			var st chase
+			waitSteps(done, k-1, 2)
+			c.first(k, &st)
+			for step := 1; step < half; step++ {
+				done[k].Store(int64(step))
+				waitSteps(done, k-1, step+2)
+				c.next(&st)
+			}
+			h := st
+			h.v = append([]float64(nil), st.v[:st.lv]...)
+			hand[k] = h
+			done[k].Store(int64(half))
+		}
+		lower := func(c *chaser, k, half int) {
+			waitSteps(done, k, half)
+			var st chase
+			step := half
+			if half == 0 {
+				c.first(k, &st)
+				step = 1
+			} else {
+				st = hand[k]
+			}
+			for ; st.j0+st.lv < n; step++ {
+				c.next(&st)
+				done[k].Store(int64(step + 1))
+			}
+			done[k].Store(math.MaxInt64)
+		}
 		parallelIndexed(2, func(w int) {
 			c := newChaser(a, ld, n, b)
 			for k := range sweeps {
 				half := chaseSteps(n, b, k) / 2
-				var st chase
-				step := 0
-				if w == 0 {
-					if half == 0 {
-						continue
-					}
-					wait(done, k-1, 2)
-					c.first(k, &st)
-					step = 1
-				} else {
-					for done[k].Load() < int64(half) {
-						runtime.Gosched()
-					}
-					if half == 0 {
-						c.first(k, &st)
-						step = 1
-					} else {
-						st = hand[k]
-					}
-				}
-				for ; st.j0+st.lv < n && (w == 1 || step < half); step++ {
-					if w == 0 {
-						wait(done, k-1, step+2)
-					}
-					c.next(&st)
-					if w == 1 || step+1 < half { // the handover publishes half
-						done[k].Store(int64(step + 1))
-					}
-				}
-				if w == 0 {
-					h := st
-					h.v = append([]float64(nil), st.v[:st.lv]...)
-					hand[k] = h
-					done[k].Store(int64(half))
-				} else {
-					done[k].Store(math.MaxInt64)
+				switch {
+				case w == 1:
+					lower(c, k, half)
+				case half > 0:
+					upper(c, k, half)
 				}
 			}
 		})
@@ -97,9 +96,9 @@ func bandToTridiagonal(s symMatrix, b int, d, e []float64) {
 	}
 }
 
-// wait spins until sweep k has finished at least steps steps (no wait
-// for k < 0).
-func wait(done []atomic.Int64, k, steps int) {
+// waitSteps spins until sweep k has finished at least steps steps (no
+// wait for k < 0).
+func waitSteps(done []atomic.Int64, k, steps int) {
 	if k < 0 {
 		return
 	}

@@ -35,30 +35,15 @@ func cholesky(a []float64, n, ld int) bool {
 			if !(p > 0) {
 				return false
 			}
-			p = math.Sqrt(p)
-			a[j*ld+j] = p
-			row := a[j*ld+j+1 : j*ld+end]
-			for i := range row {
-				row[i] /= p
-			}
-			for r := j + 1; r < end; r++ {
-				axpy(-a[j*ld+r], a[j*ld+r:j*ld+end], a[r*ld+r:r*ld+end])
-			}
+			a[j*ld+j] = math.Sqrt(p)
+			rowOps(a, ld, j, end, j+1, end)
 		}
 		// The same row operations on the panel right of the block (the
 		// triangular solve), a chunk of columns at a time so that the
 		// chunk's kb rows stay in cache through all of them.
 		for c0 := end; c0 < n; c0 += cholChunk {
-			c1 := min(c0+cholChunk, n)
 			for j := k0; j < end; j++ {
-				row := a[j*ld+c0 : j*ld+c1]
-				p := a[j*ld+j]
-				for i := range row {
-					row[i] /= p
-				}
-				for r := j + 1; r < end; r++ {
-					axpy(-a[j*ld+r], row, a[r*ld+c0:r*ld+c1])
-				}
+				rowOps(a, ld, j, end, c0, min(c0+cholChunk, n))
 			}
 		}
 
@@ -79,6 +64,21 @@ func cholesky(a []float64, n, ld int) bool {
 		clear(a[i*ld : i*ld+i])
 	}
 	return true
+}
+
+// rowOps is cholesky's step for the finished pivot row j (its pivot at
+// a[j][j]) on columns c0..c1-1: the row is divided by its pivot and
+// removed from rows j+1..end-1, each from its own diagonal on.
+func rowOps(a []float64, ld, j, end, c0, c1 int) {
+	p := a[j*ld+j]
+	row := a[j*ld+c0 : j*ld+c1]
+	for i := range row {
+		row[i] /= p
+	}
+	for r := j + 1; r < end; r++ {
+		c := max(c0, r)
+		axpy(-a[j*ld+r], a[j*ld+c:j*ld+c1], a[r*ld+c:r*ld+c1])
+	}
 }
 
 // psdFactor returns B (n x r, row-major) with B B^T equal to the symmetric

@@ -228,21 +228,7 @@ func parallelPanels(workers, np int, f func(q0, q1 int)) {
 }
 
 // parallel runs f on the given number of goroutines and waits for all.
-func parallel(workers int, f func()) {
-	if workers <= 1 {
-		f()
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f()
-		}()
-	}
-	wg.Wait()
-}
+func parallel(workers int, f func()) { parallelIndexed(workers, func(int) { f() }) }
 
 // parallelIndexed runs f(0), ..., f(workers-1) on their own goroutines and
 // waits for all.
